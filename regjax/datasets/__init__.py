@@ -1,0 +1,56 @@
+"""Data sets: TFDS builders, strict file readers and the bundled real data.
+
+`create_dataset(config.data)` is the one entry point the trainer uses: it prepares the data set on
+first use (cached as array_record under the data dir) and returns every split in memory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+import numpy as np
+
+from regjax.errors import ConfigError
+
+DEFAULT_DATA_DIR = os.path.join("~", ".cache", "regjax", "tensorflow_datasets")
+
+
+@dataclasses.dataclass(frozen=True)
+class Dataset:
+  """Every split of a data set, in memory.
+
+  Attributes:
+    name: data set name, e.g. "histone_bins/E123".
+    splits: {"train" | "valid" | "test": {field: array with the examples on axis 0}}.
+    input_keys: the fields the model takes, in call order (e.g. ("marks",)).
+    id_key: the field that names an example (gene or sequence id).
+    info: descriptive metadata (cell, mark names, source), saved with the results.
+  """
+
+  name: str
+  splits: dict[str, dict[str, np.ndarray]]
+  input_keys: tuple[str, ...]
+  id_key: str
+  info: dict
+
+
+def data_dir(data_config) -> str:
+  """The TFDS cache folder: config.data.data_dir, else $REGJAX_DATA_DIR, else ~/.cache/regjax/..."""
+  folder = data_config.get("data_dir") or os.environ.get("REGJAX_DATA_DIR") or DEFAULT_DATA_DIR
+  return os.path.abspath(os.path.expanduser(folder))
+
+
+def create_dataset(data_config) -> Dataset:
+  """Builds the data set that `data_config.name` names ("histone_bins")."""
+  name = data_config.name
+  if name == "histone_bins":
+    from regjax.datasets import histone_bins, histone_csv  # tfds import only when needed
+    archive = data_config.get("archive_dir") or None
+    if archive:
+      archive = os.path.abspath(os.path.expanduser(archive))
+    splits = histone_bins.load(data_config.cell, data_dir(data_config), archive)
+    info = {"cell": data_config.cell, "source": "archive" if archive else "bundled",
+            "archive_dir": archive, "mark_names": list(histone_csv.DEEPCHROME_MARKS)}
+    return Dataset(f"histone_bins/{data_config.cell}", splits, ("marks",), "gene_id", info)
+  raise ConfigError(f"unknown data set {name!r}; expected one of: histone_bins")

@@ -1,0 +1,129 @@
+"""TFDS builder for histone-mark bins around a TSS (the DeepChrome / AttentiveChrome setting).
+
+Each example: `gene_id` (text), `marks` float32 [100 bins, 5 marks] in DeepChrome order
+(H3K27me3, H3K36me3, H3K4me1, H3K4me3, H3K9me3), `label` (0 = off, 1 = on), `log_expression`
+(log(count + 1), NaN when the source has no expression values). Splits: train, valid, test.
+
+One builder config per cell: `E123` / `E003` read the bundled REMC sample; `archive_<cell>_<hash>`
+reads a local copy of the 56-cell archive passed as TFDS `manual_dir` (the hash of the files' path,
+size and mtime makes an edited archive be prepared again rather than served stale from the cache).
+Written as array_record and read with `tfds.data_source`, so TensorFlow is never needed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import numpy as np
+import tensorflow_datasets as tfds
+
+from regjax.datasets import histone_sources
+from regjax.datasets.histone_csv import DEEPCHROME_MARKS
+
+_CITATION = """\
+Singh R, Lanchantin J, Robins G, Qi Y. DeepChrome: deep-learning for predicting gene expression from
+histone modifications. Bioinformatics 32(17), 2016.
+Roadmap Epigenomics Consortium. Integrative analysis of 111 reference human epigenomes. Nature 2015."""
+
+
+@dataclasses.dataclass
+class HistoneBinsConfig(tfds.core.BuilderConfig):
+  """source: "bundled" (REMC sample in the package) or "archive" (DeepChrome layout in manual_dir)."""
+
+  source: str = "bundled"
+  cell: str = "E123"
+
+
+def builder_config(cell: str, archive_dir: str | None = None) -> HistoneBinsConfig:
+  """The builder config of `cell`: from the archive folder when given, else from the bundled sample."""
+  if archive_dir:
+    histone_sources.check_archive(archive_dir, cell)
+    fingerprint = histone_sources.archive_fingerprint(archive_dir, cell)
+    return HistoneBinsConfig(name=f"archive_{cell}_{fingerprint}", source="archive", cell=cell,
+                             description=f"REMC {cell} from a local DeepChrome archive")
+  histone_sources.check_bundled_cell(cell)
+  return _BUNDLED_CONFIGS[cell]
+
+
+_BUNDLED_CONFIGS = {
+    cell: HistoneBinsConfig(name=cell, source="bundled", cell=cell,
+                            description=f"REMC {cell}, {name}: bundled sample")
+    for cell, name in histone_sources.BUNDLED_CELL_NAMES.items()
+}
+
+
+class HistoneBins(tfds.core.GeneratorBasedBuilder):
+  """Histone-mark read counts in 100 bins around each gene's TSS, with on/off labels."""
+
+  VERSION = tfds.core.Version("1.0.0")
+  BUILDER_CONFIGS = list(_BUNDLED_CONFIGS.values())
+  RELEASE_NOTES = {"1.0.0": "First release: bundled E003/E123 sample and the DeepChrome archive layout."}
+  MANUAL_DOWNLOAD_INSTRUCTIONS = (
+      "Download the 56-cell DeepChrome data (Zenodo record 2652278) and pass the folder that holds "
+      "E###/classification/{train,valid,test}.csv as --config.data.archive_dir.")
+
+  def _info(self) -> tfds.core.DatasetInfo:
+    return tfds.core.DatasetInfo(
+        builder=self,
+        description=__doc__,
+        features=tfds.features.FeaturesDict({
+            "gene_id": tfds.features.Text(),
+            "marks": tfds.features.Tensor(shape=(histone_sources.NUM_BINS, len(DEEPCHROME_MARKS)),
+                                          dtype=np.float32),
+            "label": tfds.features.ClassLabel(names=["off", "on"]),
+            "log_expression": tfds.features.Scalar(dtype=np.float32),
+        }),
+        homepage="https://github.com/QData/DeepChrome",
+        citation=_CITATION,
+        disable_shuffling=True,  # keep file order: predictions line up with the input files
+    )
+
+  def _split_generators(self, dl_manager: tfds.download.DownloadManager):
+    config: HistoneBinsConfig = self.builder_config
+    if config.source == "archive":
+      folder = dl_manager.manual_dir
+      load = lambda split: histone_sources.load_archive_split(folder, config.cell, split)
+    else:
+      load = lambda split: histone_sources.load_bundled_split(config.cell, split)
+    # Parse every split before writing any, so a malformed file fails fast and leaves no cache.
+    return {split: self._generate_examples(load(split)) for split in histone_sources.SPLITS}
+
+  def _generate_examples(self, examples: histone_sources.HistoneExamples):
+    for i, gene_id in enumerate(examples.gene_ids):
+      yield i, {
+          "gene_id": gene_id,
+          "marks": examples.marks[i],
+          "label": int(examples.labels[i]),
+          "log_expression": float(examples.log_expression[i]),
+      }
+
+
+def load(cell: str, data_dir: str, archive_dir: str | None = None) -> dict[str, dict[str, np.ndarray]]:
+  """Prepares the dataset on first use (cached in `data_dir`) and reads every split into memory.
+
+  Args:
+    cell: REMC epigenome id, e.g. "E123".
+    data_dir: the TFDS data folder (the cache).
+    archive_dir: a local DeepChrome archive; None for the bundled sample.
+
+  Returns:
+    {split: {"gene_id": str [G], "marks": float32 [G, 100, 5], "label": int32 [G],
+             "log_expression": float32 [G]}}
+  """
+  config = builder_config(cell, archive_dir)
+  download_config = tfds.download.DownloadConfig(manual_dir=archive_dir) if archive_dir else None
+  builder = HistoneBins(config=config, data_dir=data_dir, file_format="array_record")
+  if not builder.is_prepared():
+    print(f"Preparing histone_bins/{config.name} in {data_dir} (first use; cached afterwards)")
+    tfds.disable_progress_bar()  # its per-split bars drown our own progress output
+    builder.download_and_prepare(download_config=download_config)
+  return {split: read_all(builder.as_data_source(split)) for split in histone_sources.SPLITS}
+
+
+def read_all(source) -> dict[str, np.ndarray]:
+  """Decodes every record of a TFDS data source into stacked numpy arrays (small data sets)."""
+  records = source.__getitems__(range(len(source)))
+  arrays = {key: np.stack([r[key] for r in records]) for key in records[0]}
+  arrays["gene_id"] = np.array([g.decode() if isinstance(g, bytes) else g for g in arrays["gene_id"]])
+  arrays["label"] = arrays["label"].astype(np.int32)
+  arrays["log_expression"] = arrays["log_expression"].astype(np.float32)
+  return arrays

@@ -1,0 +1,264 @@
+"""Strict readers for the histone-mark bin CSV files of DeepChrome, AttentiveChrome and DeepDiff.
+
+Two layouts exist in the published data, both with one row per bin and the bins of a gene on
+consecutive rows:
+
+* DeepChrome / AttentiveChrome (`E###/classification/{train,valid,test}.csv`, 8 columns):
+  `GeneID,BinID,H3K27me3,H3K36me3,H3K4me1,H3K4me3,H3K9me3,Label`.
+* REMC / DeepDiff (`CellN.{train,valid,test}.csv`, 6 columns):
+  `ENSGID_SYMBOL_BIN,H3K4me1,H3K4me3,H3K9me3,H3K27me3,H3K36me3`.
+
+Unlike the original loaders (which ignored BinID, assumed exactly 100 rows per gene and took the
+label of a gene's last row), every row is checked: a malformed file raises one `DataFormatError`
+that names the file, the line and what was expected, instead of training on shifted bins.
+An optional header row is accepted; when present its mark names must match the expected order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import math
+import os
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from regjax.errors import DataFormatError
+
+DEEPCHROME_MARKS = ("H3K27me3", "H3K36me3", "H3K4me1", "H3K4me3", "H3K9me3")
+REMC_MARKS = ("H3K4me1", "H3K4me3", "H3K9me3", "H3K27me3", "H3K36me3")
+
+
+@dataclasses.dataclass(frozen=True)
+class HistoneTable:
+  """The genes of one CSV file.
+
+  Attributes:
+    gene_ids: G gene identifiers in file order.
+    marks: float32 [G, num_bins, M] read counts, marks in `mark_names` order, bin 1 first.
+    mark_names: the M histone marks, in column order.
+    labels: int32 [G] 0/1 labels (DeepChrome layout), or None when the file has none.
+  """
+
+  gene_ids: tuple[str, ...]
+  marks: np.ndarray
+  mark_names: tuple[str, ...]
+  labels: np.ndarray | None = None
+
+
+def _open_text(path: str | os.PathLike):
+  path = os.fspath(path)
+  if path.endswith(".gz"):
+    return gzip.open(path, "rt", newline="")
+  return open(path, "rt", newline="")
+
+
+def _data_rows(path: str | os.PathLike, num_columns: int,
+               column_names: Sequence[str]) -> Iterator[tuple[int, list[str]]]:
+  """Yields (line number, fields) of every non-blank row, checking the column count.
+
+  Raises:
+    DataFormatError: the file is missing or empty, or a row has the wrong number of columns.
+  """
+  if not os.path.isfile(path):
+    raise DataFormatError(path, "file not found")
+  layout = ",".join(column_names)
+  seen_any = False
+  try:
+    with _open_text(path) as f:
+      for line_no, line in enumerate(f, start=1):
+        line = line.strip()
+        if not line:
+          continue
+        fields = [x.strip() for x in line.split(",")]
+        if len(fields) != num_columns:
+          raise DataFormatError(
+              path, f"expected {num_columns} comma-separated columns ({layout}), "
+              f"found {len(fields)}: {line[:80]!r}", line_no)
+        seen_any = True
+        yield line_no, fields
+  except (UnicodeDecodeError, gzip.BadGzipFile, EOFError) as e:
+    raise DataFormatError(path, f"not a readable text/CSV file ({e})") from None
+  if not seen_any:
+    raise DataFormatError(path, f"file is empty; expected rows of {layout}")
+
+
+def _is_number(text: str) -> bool:
+  try:
+    float(text)
+  except ValueError:
+    return False
+  return True
+
+
+def _check_header(path, fields: Sequence[str], mark_columns: slice,
+                  mark_names: Sequence[str]) -> bool:
+  """True when `fields` (line 1) is a header; checks its mark names against the expected order."""
+  names = fields[mark_columns]
+  if any(_is_number(x) for x in names):
+    return False
+  if [x.lower() for x in names] != [m.lower() for m in mark_names]:
+    raise DataFormatError(
+        path, f"header lists marks {','.join(names)}; expected {','.join(mark_names)} "
+        "in this order", 1)
+  return True
+
+
+def _parse_counts(path, line_no: int, texts: Sequence[str],
+                  names: Sequence[str]) -> list[float]:
+  values = []
+  for text, name in zip(texts, names):
+    try:
+      value = float(text)
+    except ValueError:
+      raise DataFormatError(
+          path, f"column {name}: expected a non-negative read count, found {text!r}",
+          line_no) from None
+    if not math.isfinite(value) or value < 0:
+      raise DataFormatError(
+          path, f"column {name}: expected a finite, non-negative read count, found {text!r}",
+          line_no)
+    values.append(value)
+  return values
+
+
+def _parse_bin(path, line_no: int, text: str) -> int:
+  try:
+    return int(text)
+  except ValueError:
+    raise DataFormatError(path, f"expected an integer bin number, found {text!r}",
+                          line_no) from None
+
+
+class _GeneCollector:
+  """Groups consecutive rows into genes and checks bin order, bin count and label consistency."""
+
+  def __init__(self, path, num_bins: int):
+    self.path = path
+    self.num_bins = num_bins
+    self.gene_ids: list[str] = []
+    self.rows: list[list[float]] = []
+    self.labels: list[int] = []
+    self._finished: set[str] = set()
+    self._current: str | None = None
+    self._current_first_line = 0
+    self._current_bins = 0
+
+  def add(self, line_no: int, gene_id: str, bin_no: int, counts: list[float],
+          label: int | None = None) -> None:
+    if gene_id != self._current:
+      self._finish_gene()
+      if gene_id in self._finished:
+        raise DataFormatError(
+            self.path, f"gene {gene_id} appears again after other genes; the {self.num_bins} "
+            "bins of a gene must be on consecutive rows", line_no)
+      self._current, self._current_first_line, self._current_bins = gene_id, line_no, 0
+      self.gene_ids.append(gene_id)
+      if label is not None:
+        self.labels.append(label)
+    elif label is not None and label != self.labels[-1]:
+      raise DataFormatError(
+          self.path, f"label of gene {gene_id} changes from {self.labels[-1]} to {label}; "
+          "a gene must have the same label on every bin", line_no)
+    expected_bin = self._current_bins + 1
+    if bin_no != expected_bin:
+      if expected_bin > self.num_bins:
+        what = f"gene {gene_id} already has its {self.num_bins} bins"
+      else:
+        what = f"expected bin {expected_bin}"
+      raise DataFormatError(
+          self.path, f"gene {gene_id}: found bin {bin_no}, {what} (bins must be numbered "
+          f"1..{self.num_bins} in order)", line_no)
+    self._current_bins += 1
+    self.rows.append(counts)
+
+  def _finish_gene(self) -> None:
+    if self._current is None:
+      return
+    if self._current_bins != self.num_bins:
+      raise DataFormatError(
+          self.path, f"gene {self._current} has {self._current_bins} bins, expected "
+          f"{self.num_bins}", self._current_first_line)
+    self._finished.add(self._current)
+
+  def table(self, mark_names: Sequence[str], with_labels: bool) -> HistoneTable:
+    self._finish_gene()
+    marks = np.asarray(self.rows, dtype=np.float32).reshape(
+        len(self.gene_ids), self.num_bins, len(mark_names))
+    labels = np.asarray(self.labels, dtype=np.int32) if with_labels else None
+    return HistoneTable(tuple(self.gene_ids), marks, tuple(mark_names), labels)
+
+
+def read_deepchrome_csv(path: str | os.PathLike, num_bins: int = 100) -> HistoneTable:
+  """Reads a DeepChrome-layout file: `GeneID,BinID,<5 marks>,Label`, `num_bins` rows per gene.
+
+  Args:
+    path: the CSV file (optionally gzipped).
+    num_bins: bins per gene (100 in the published data: TSS +/- 5 kb in 100 bp bins).
+
+  Returns:
+    A HistoneTable with marks [G, num_bins, 5] in DEEPCHROME_MARKS order and 0/1 labels [G].
+
+  Raises:
+    DataFormatError: naming the file and line of the first problem found.
+  """
+  columns = ("GeneID", "BinID", *DEEPCHROME_MARKS, "Label")
+  genes = _GeneCollector(path, num_bins)
+  for line_no, fields in _data_rows(path, len(columns), columns):
+    if line_no == 1 and _check_header(path, fields, slice(2, 7), DEEPCHROME_MARKS):
+      continue
+    bin_no = _parse_bin(path, line_no, fields[1])
+    counts = _parse_counts(path, line_no, fields[2:7], DEEPCHROME_MARKS)
+    if fields[7] not in ("0", "1"):
+      raise DataFormatError(path, f"column Label: expected 0 (off) or 1 (on), found "
+                            f"{fields[7]!r}", line_no)
+    genes.add(line_no, fields[0], bin_no, counts, int(fields[7]))
+  return genes.table(DEEPCHROME_MARKS, with_labels=True)
+
+
+def read_remc_csv(path: str | os.PathLike, num_bins: int = 200) -> HistoneTable:
+  """Reads a REMC/DeepDiff-layout file: `ENSGID_SYMBOL_BIN,<5 marks>`, `num_bins` rows per gene.
+
+  Args:
+    path: the CSV file (optionally gzipped).
+    num_bins: bins per gene (200 in the DeepDiff data: TSS +/- 10 kb in 100 bp bins).
+
+  Returns:
+    A HistoneTable with gene ids = the text before the first `_` (the Ensembl id), marks
+    [G, num_bins, 5] in REMC_MARKS order, and no labels.
+
+  Raises:
+    DataFormatError: naming the file and line of the first problem found.
+  """
+  columns = ("ENSGID_SYMBOL_BIN", *REMC_MARKS)
+  genes = _GeneCollector(path, num_bins)
+  for line_no, fields in _data_rows(path, len(columns), columns):
+    if line_no == 1 and _check_header(path, fields, slice(1, 6), REMC_MARKS):
+      continue
+    name, sep, bin_text = fields[0].rpartition("_")
+    if not sep or not name:
+      raise DataFormatError(path, f"expected a first column GENEID_SYMBOL_BIN, found "
+                            f"{fields[0]!r}", line_no)
+    bin_no = _parse_bin(path, line_no, bin_text)
+    counts = _parse_counts(path, line_no, fields[1:6], REMC_MARKS)
+    genes.add(line_no, name.split("_")[0], bin_no, counts)
+  return genes.table(REMC_MARKS, with_labels=False)
+
+
+def read_expression_csv(path: str | os.PathLike) -> dict[str, float]:
+  """Reads a `GENEID,count` expression file (REMC RNA-seq read counts) into {gene id: count}.
+
+  Raises:
+    DataFormatError: empty file, wrong column count, a negative or non-numeric count, or a gene
+      listed twice.
+  """
+  expression: dict[str, float] = {}
+  for line_no, fields in _data_rows(path, 2, ("GENEID", "count")):
+    if line_no == 1 and not _is_number(fields[1]):
+      continue  # header
+    (value,) = _parse_counts(path, line_no, fields[1:], ("count",))
+    if fields[0] in expression:
+      raise DataFormatError(path, f"gene {fields[0]} is listed twice", line_no)
+    expression[fields[0]] = value
+  return expression

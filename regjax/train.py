@@ -1,0 +1,321 @@
+"""Training and evaluation of the neural models: `train_and_evaluate(config, workdir)`.
+
+Each epoch trains on shuffled, padded batches (jit-compiled step, batch sharded over the device
+mesh), evaluates on the full validation split and checkpoints. The epoch with the best validation
+metric (AUROC for classification, Pearson r for regression; the earliest on ties) is selected, and
+its parameters are evaluated once on valid and test. Runs are deterministic for a seed: shuffling
+is seeded by (seed, epoch) and dropout keys by (seed, step), so a killed run resumed from its
+latest checkpoint ends with exactly the metrics of an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import time
+
+import flax
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+import optax
+import tqdm
+from flax.training import train_state
+
+from regjax import checkpoint, datasets, input_pipeline, models, parallel, reporting, tasks
+from regjax.errors import ConfigError, UserError
+
+# Config fields a resumed run may change without invalidating its checkpoints.
+_RESUMABLE_CHANGES = ("train.num_epochs", "train.eval_batch_size", "data.data_dir")
+
+
+def create_optimizer(train_config: ml_collections.ConfigDict) -> optax.GradientTransformation:
+  """The optimizer of `train_config`, with optional gradient clipping and learning-rate schedule.
+
+  Fields: optimizer ("adam" | "sgd"), learning_rate, weight_decay (L2 added to the gradient, as
+  Torch7), momentum (sgd), learning_rate_decay (Torch7 sgd: lr / (1 + step * decay)),
+  grad_clip_norm (global norm; 0 = off), grad_clip_value (element-wise clamp; 0 = off).
+  """
+  lr = train_config.learning_rate
+  decay = train_config.get("learning_rate_decay", 0.0)
+  schedule = (lambda step: lr / (1.0 + step * decay)) if decay else lr
+  chain = []
+  if train_config.get("grad_clip_norm", 0.0):
+    chain.append(optax.clip_by_global_norm(train_config.grad_clip_norm))
+  if train_config.get("grad_clip_value", 0.0):
+    chain.append(optax.clip(train_config.grad_clip_value))
+  if train_config.get("weight_decay", 0.0):
+    chain.append(optax.add_decayed_weights(train_config.weight_decay))
+  name = train_config.optimizer
+  if name == "adam":
+    chain.append(optax.adam(schedule))
+  elif name == "sgd":
+    chain.append(optax.sgd(schedule, momentum=train_config.get("momentum", 0.0) or None))
+  else:
+    raise ConfigError(f"unknown train.optimizer {name!r}; expected 'adam' or 'sgd'")
+  return optax.chain(*chain)
+
+
+def _model_inputs(batch, input_keys):
+  return [batch[k] for k in input_keys]
+
+
+def train_step(state: train_state.TrainState, batch: dict, dropout_key: jax.Array, *,
+               task: tasks.Task, input_keys: tuple[str, ...]):
+  """One optimizer step on the masked mean loss of `batch`; returns (new state, loss)."""
+  key = jax.random.fold_in(dropout_key, state.step)
+
+  def loss_fn(params):
+    outputs = state.apply_fn({"params": params}, *_model_inputs(batch, input_keys), train=True,
+                             rngs={"dropout": key})
+    per_example = task.loss(outputs, batch[task.target_key])
+    return jnp.sum(per_example * batch["mask"]) / jnp.maximum(jnp.sum(batch["mask"]), 1.0)
+
+  loss, grads = jax.value_and_grad(loss_fn)(state.params)
+  return state.apply_gradients(grads=grads), loss
+
+
+def eval_step(params, batch: dict, *, apply_fn, task: tasks.Task, input_keys: tuple[str, ...]):
+  """Scores [B] of a batch (padded rows included; the caller drops them by mask)."""
+  outputs = apply_fn({"params": params}, *_model_inputs(batch, input_keys), train=False)
+  return task.score(outputs)
+
+
+class Trainer:
+  """The compiled steps and the data of one run; shared by training, evaluation and prediction."""
+
+  def __init__(self, config: ml_collections.ConfigDict, dataset: datasets.Dataset | None = None):
+    _check_config(config)
+    self.config = config
+    self.task = tasks.get_task(config.task)
+    self.dataset = dataset or datasets.create_dataset(config.data)
+    self.model = models.create_model(config.model)
+    self.mesh = parallel.make_mesh()
+    parallel.check_batch_size(config.train.batch_size, self.mesh, "train.batch_size")
+    parallel.check_batch_size(config.train.eval_batch_size, self.mesh, "train.eval_batch_size")
+    self.input_keys = self.dataset.input_keys
+    self.batch_keys = (*self.input_keys, self.task.target_key)
+    _check_targets(self.dataset, self.task)
+    self.tx = create_optimizer(config.train)
+    self._train_step = jax.jit(
+        functools.partial(train_step, task=self.task, input_keys=self.input_keys),
+        donate_argnums=0)
+    self._eval_step = jax.jit(functools.partial(
+        eval_step, apply_fn=self.model.apply, task=self.task, input_keys=self.input_keys))
+
+  def init_state(self) -> tuple[train_state.TrainState, jax.Array]:
+    """Fresh parameters and optimizer state, and the dropout key, both from config.seed."""
+    init_key, dropout_key = jax.random.split(jax.random.key(self.config.seed))
+    train = self.dataset.splits["train"]
+    sample = [jnp.asarray(train[k][:1]) for k in self.input_keys]
+    params = self.model.init(init_key, *sample, train=False)["params"]
+    state = train_state.TrainState.create(apply_fn=self.model.apply, params=params, tx=self.tx)
+    return state, dropout_key
+
+  def train_epoch(self, state, dropout_key, epoch: int, progress=None):
+    """Trains one epoch; returns (state, mean training loss)."""
+    losses = []
+    batches = input_pipeline.train_batches(self.dataset.splits["train"], self.batch_keys,
+                                           self.config.train.batch_size, self.config.seed, epoch)
+    for batch in batches:
+      state, loss = self._train_step(state, parallel.shard_batch(batch, self.mesh), dropout_key)
+      losses.append(loss)
+      if progress is not None:
+        progress.update(1)
+    return state, float(jnp.mean(jnp.stack(losses)))
+
+  def predict(self, params, arrays: dict) -> np.ndarray:
+    """Scores [N] of every example of `arrays`, in order."""
+    scores = []
+    for batch in input_pipeline.eval_batches(arrays, self.input_keys,
+                                             self.config.train.eval_batch_size):
+      mask = batch.pop("mask").astype(bool)
+      scores.append(np.asarray(self._eval_step(params, parallel.shard_batch(batch, self.mesh)))[mask])
+    return np.concatenate(scores)
+
+  def evaluate(self, params, split: str) -> tuple[dict, np.ndarray]:
+    """(metrics, scores [N]) of `params` on a whole split."""
+    arrays = self.dataset.splits[split]
+    scores = self.predict(params, arrays)
+    return self.task.evaluate(arrays[self.task.target_key], scores), scores
+
+  def steps_per_epoch(self) -> int:
+    return input_pipeline.num_batches(self.dataset.splits["train"], self.config.train.batch_size)
+
+
+def _check_config(config: ml_collections.ConfigDict) -> None:
+  for field in ("num_epochs", "batch_size", "eval_batch_size"):
+    value = config.train.get(field)
+    if not isinstance(value, int) or value <= 0:
+      raise ConfigError(f"train.{field} must be a positive integer, got {value!r}")
+  if not config.train.learning_rate > 0:
+    raise ConfigError(f"train.learning_rate must be positive, got {config.train.learning_rate!r}")
+
+
+def _check_targets(dataset: datasets.Dataset, task: tasks.Task) -> None:
+  for split, arrays in dataset.splits.items():
+    targets = arrays[task.target_key]
+    if not np.all(np.isfinite(targets)):
+      raise ConfigError(
+          f"task {task.name!r} needs {task.target_key!r} for every example, but the {split} split "
+          f"of {dataset.name} has {int(np.sum(~np.isfinite(targets)))} missing values (the "
+          "DeepChrome archive has labels only; regression needs the bundled REMC sample)")
+
+
+def _is_better(value: float, best: float | None) -> bool:
+  if not np.isfinite(value):
+    return False
+  return best is None or value > best
+
+
+def _flat(config: ml_collections.ConfigDict, prefix: str = "") -> dict:
+  out = {}
+  for key, value in config.items():
+    name = f"{prefix}{key}"
+    if isinstance(value, (dict, ml_collections.ConfigDict)):
+      out.update(_flat(ml_collections.ConfigDict(value), f"{name}."))
+    else:
+      out[name] = list(value) if isinstance(value, tuple) else value
+  return out
+
+
+def _check_resumable(config: ml_collections.ConfigDict, workdir: str) -> None:
+  """Refuses to resume a workdir that was started with a different config."""
+  path = os.path.join(workdir, "config.json")
+  if not os.path.exists(path):
+    return
+  old = _flat(ml_collections.ConfigDict(reporting.read_json(path)))
+  new = _flat(config)
+  changed = [k for k in sorted(set(old) | set(new))
+             if old.get(k) != new.get(k) and k not in _RESUMABLE_CHANGES]
+  if changed:
+    details = "; ".join(f"{k}: {old.get(k)!r} -> {new.get(k)!r}" for k in changed[:5])
+    raise UserError(f"workdir {workdir} holds a run with a different config ({details}). "
+                    "Use a new --workdir, or the original config to resume it.")
+
+
+def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
+  """Trains (or resumes) a run in `workdir`, selects the best epoch, evaluates it, writes results.
+
+  Returns:
+    The results.json record: selected epoch, train/valid/test metrics, time, config.
+  """
+  start_time = time.time()
+  workdir = os.path.abspath(workdir)
+  os.makedirs(workdir, exist_ok=True)
+  _check_resumable(config, workdir)
+  trainer = Trainer(config)
+  reporting.write_json(os.path.join(workdir, "config.json"), config.to_dict())
+  state, dropout_key = trainer.init_state()
+  ckpts = checkpoint.RunCheckpoints(workdir)
+  record = {"epoch": 0, "best_epoch": None, "best_metric": None}
+  restored = ckpts.restore_latest(state)
+  if restored is not None:
+    state, record = restored
+    print(f"Resuming {workdir} after epoch {record['epoch']} (step {int(state.step)})")
+  state = parallel.replicate(state, trainer.mesh)
+  log = reporting.MetricsLog(os.path.join(workdir, "metrics.jsonl"))
+  log.truncate_after(record["epoch"])
+
+  num_epochs, steps = config.train.num_epochs, trainer.steps_per_epoch()
+  metric_name = trainer.task.selection_metric
+  print(f"Training {config.model.name} on {trainer.dataset.name} ({config.task}): "
+        f"{input_pipeline.num_examples(trainer.dataset.splits['train'])} training examples, "
+        f"{steps} steps/epoch, {num_epochs} epochs, {_num_params(state.params):,} parameters, "
+        f"{trainer.mesh.devices.size} device(s)")
+  progress = tqdm.tqdm(total=num_epochs * steps, initial=min(record["epoch"], num_epochs) * steps,
+                       unit="step", file=sys.stderr, mininterval=2.0, dynamic_ncols=True,
+                       disable=not reporting.is_writer())
+  for epoch in range(record["epoch"] + 1, num_epochs + 1):
+    epoch_start = time.time()
+    state, train_loss = trainer.train_epoch(state, dropout_key, epoch, progress)
+    valid_metrics, _ = trainer.evaluate(state.params, "valid")
+    value = valid_metrics[metric_name]
+    if _is_better(value, record["best_metric"]):
+      record = {**record, "best_epoch": epoch, "best_metric": value}
+      ckpts.save_best(int(state.step), state.params, {"epoch": epoch, "valid": valid_metrics})
+    line = {"epoch": epoch, "step": int(state.step), "train_loss": train_loss,
+            **{f"valid_{k}": v for k, v in valid_metrics.items() if k != "num_examples"},
+            "epoch_time_s": round(time.time() - epoch_start, 3)}
+    log.append(line)
+    progress.write(f"epoch {epoch:3d}/{num_epochs}  train_loss {train_loss:.4f}  "
+                   f"valid_{metric_name} {value:.4f}  best {record['best_metric'] or float('nan'):.4f}"
+                   f" (epoch {record['best_epoch']})  {line['epoch_time_s']:.1f}s", file=sys.stdout)
+    record = {**record, "epoch": epoch}
+    ckpts.save_latest(int(state.step), state, record)
+  progress.close()
+
+  results = evaluate_best(trainer, ckpts, workdir, state.params)
+  results["train_time_s"] = round(time.time() - start_time, 2)
+  results["num_epochs"] = num_epochs
+  results["history"] = log.read()
+  reporting.write_json(os.path.join(workdir, "results.json"), results)
+  ckpts.close()
+  _print_summary(results)
+  return results
+
+
+def evaluate_best(trainer: Trainer, ckpts: checkpoint.RunCheckpoints, workdir: str,
+                  params_template) -> dict:
+  """Restores the best parameters and evaluates them on every split; writes predictions."""
+  restored = ckpts.restore_best(params_template)
+  if restored is None:
+    raise UserError(f"{workdir} has no best checkpoint yet (no epoch finished with a finite "
+                    f"validation {trainer.task.selection_metric})")
+  params, best_record = restored
+  params = parallel.replicate(params, trainer.mesh)
+  results = {
+      "model": trainer.config.model.name,
+      "task": trainer.task.name,
+      "dataset": trainer.dataset.name,
+      "data": trainer.dataset.info,
+      "selection_metric": f"valid_{trainer.task.selection_metric}",
+      "selected_epoch": best_record["epoch"],
+      "num_params": _num_params(params),
+  }
+  for split in ("train", "valid", "test"):
+    split_metrics, scores = trainer.evaluate(params, split)
+    results[split] = split_metrics
+    arrays = trainer.dataset.splits[split]
+    reporting.write_predictions(os.path.join(workdir, "predictions", f"{split}.tsv"),
+                                arrays[trainer.dataset.id_key], scores,
+                                arrays[trainer.task.target_key], trainer.task.target_key)
+  results["environment"] = reporting.environment()
+  results["config"] = trainer.config.to_dict()
+  return results
+
+
+def evaluate_workdir(config: ml_collections.ConfigDict, workdir: str) -> dict:
+  """Re-evaluates the best checkpoint of a finished or running workdir; writes evaluation.json."""
+  workdir = os.path.abspath(workdir)
+  if not os.path.isdir(os.path.join(workdir, "checkpoints", "best")):
+    raise UserError(f"{workdir} holds no trained run (no checkpoints/best); train it first with "
+                    "--mode=train")
+  trainer = Trainer(config)
+  state, _ = trainer.init_state()
+  ckpts = checkpoint.RunCheckpoints(workdir)
+  try:
+    results = evaluate_best(trainer, ckpts, workdir, state.params)
+  except (ValueError, KeyError) as e:  # orbax's message for a tree or shape mismatch
+    raise UserError(f"the checkpoint in {workdir} does not fit this config's model "
+                    f"({config.model.name}): {str(e)[:300]}") from None
+  finally:
+    ckpts.close()
+  reporting.write_json(os.path.join(workdir, "evaluation.json"), results)
+  _print_summary(results)
+  return results
+
+
+def _num_params(params) -> int:
+  return int(sum(np.prod(x.shape) for x in jax.tree.leaves(params)))
+
+
+def _print_summary(results: dict) -> None:
+  def fmt(metrics):
+    return "  ".join(f"{k} {v:.4f}" for k, v in metrics.items()
+                     if k != "num_examples" and v is not None)
+  print(f"Selected epoch {results['selected_epoch']} by {results['selection_metric']}")
+  for split in ("train", "valid", "test"):
+    print(f"  {split:5s}  {fmt(results[split])}  (n={results[split]['num_examples']})")
