@@ -2,6 +2,7 @@
 
 Modes: train (default; resumes an interrupted run in the same workdir), evaluate (re-evaluates the
 best checkpoint of a workdir). Any config field can be overridden: --config.train.num_epochs=5.
+A mistake on the command line or in the input data ends with one `error: ...` line and exit code 2.
 """
 
 from __future__ import annotations
@@ -12,41 +13,77 @@ import sys
 from absl import app, flags, logging
 from ml_collections import config_flags
 
-from regjax import train
+from regjax import baselines, train
 from regjax.errors import UserError
 
 FLAGS = flags.FLAGS
-config_flags.DEFINE_config_file("config", None, "Experiment config file (configs/*.py).",
+config_flags.DEFINE_config_file("config", None, "Experiment config file (configs/*.py[:args]).",
                                 lock_config=True)
 flags.DEFINE_string("workdir", None, "Folder for checkpoints, metrics and results.")
 flags.DEFINE_enum("mode", "train", ["train", "evaluate"], "What to do with the workdir.")
 
-MODES = {
-    "train": train.train_and_evaluate,
-    "evaluate": train.evaluate_workdir,
-}
+# What loading a config file or applying an override raises for a user's mistake.
+_CONFIG_ERRORS = (flags.Error, KeyError, AttributeError, OSError, ValueError, TypeError)
 
 
-def main(argv: list[str]) -> int:
+def _fail(message: str) -> None:
+  print(f"error: {message}", file=sys.stderr)
+  sys.exit(2)
+
+
+def _describe(error: Exception) -> str:
+  """The user-facing part of a config error (ml_collections nests them and embeds tracebacks)."""
+  while error.args and isinstance(error.args[0], Exception):
+    error = error.args[0]
+  text = str(error.args[0] if isinstance(error, KeyError) and error.args else error)
+  if "Traceback" in text:  # an exception raised inside get_config(): keep its last line
+    prefix = text.split(":")[0]
+    text = f"{prefix}: {text.strip().splitlines()[-1]}"
+  return " ".join(text.split())
+
+
+def parse_flags(argv: list[str]) -> list[str]:
+  """absl flag parsing, with a one-line error for a bad flag or config override."""
+  try:
+    return FLAGS(argv)
+  except _CONFIG_ERRORS as e:
+    _fail(f"bad command line: {_describe(e)}")
+
+
+def run_mode(mode: str, config, workdir: str) -> dict:
+  """Dispatches to a baseline runner or to the neural trainer."""
+  baseline = baselines.RUNNERS.get(config.model.name)
+  if baseline is not None:
+    return baseline(config, workdir)  # cheap: evaluate simply runs it again
+  if mode == "evaluate":
+    return train.evaluate_workdir(config, workdir)
+  return train.train_and_evaluate(config, workdir)
+
+
+def main(argv: list[str]) -> None:
   if len(argv) > 1:
-    raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
-  if FLAGS.config is None:
-    raise app.UsageError("--config is required, e.g. --config=configs/deepchrome.py")
+    _fail(f"unexpected arguments: {' '.join(argv[1:])}")
+  try:
+    config = FLAGS.config
+    if config is not None:
+      config.to_dict()  # a config file given without overrides is only loaded on first access
+  except _CONFIG_ERRORS as e:
+    _fail(f"cannot load --config: {_describe(e)}")
+  if config is None:
+    _fail("--config is required, e.g. --config=configs/deepchrome.py")
   if not FLAGS.workdir:
-    raise app.UsageError("--workdir is required: the folder for checkpoints and results")
+    _fail("--workdir is required: the folder for checkpoints and results")
   if FLAGS.mode == "evaluate" and not os.path.isdir(FLAGS.workdir):
-    raise app.UsageError(f"--workdir {FLAGS.workdir} does not exist; train into it first")
+    _fail(f"--workdir {FLAGS.workdir} does not exist; train into it first")
   logging.set_verbosity(logging.WARNING)
   try:
-    MODES[FLAGS.mode](FLAGS.config, FLAGS.workdir)
+    run_mode(FLAGS.mode, config, FLAGS.workdir)
   except UserError as e:
-    print(f"error: {e}", file=sys.stderr)
-    return 2
-  return 0
+    _fail(str(e))
 
 
 def run() -> None:
-  app.run(main)
+  app.run(main, flags_parser=parse_flags)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ import os
 import sys
 import time
 
-import flax
 import jax
 import jax.numpy as jnp
 import ml_collections
@@ -24,7 +23,8 @@ import optax
 import tqdm
 from flax.training import train_state
 
-from regjax import checkpoint, datasets, input_pipeline, models, parallel, reporting, tasks
+from regjax import (checkpoint, datasets, input_pipeline, models, parallel, plotting, reporting,
+                    tasks)
 from regjax.errors import ConfigError, UserError
 
 # Config fields a resumed run may change without invalidating its checkpoints.
@@ -252,6 +252,11 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
   results["num_epochs"] = num_epochs
   results["history"] = log.read()
   reporting.write_json(os.path.join(workdir, "results.json"), results)
+  if reporting.is_writer():
+    figure = plotting.plot_training_curves(
+        results["history"], results["selected_epoch"], os.path.join(workdir, "training_curves.png"),
+        title=f"{config.model.name} on {trainer.dataset.name}")
+    plotting.close(figure)
   ckpts.close()
   _print_summary(results)
   return results
@@ -306,6 +311,31 @@ def evaluate_workdir(config: ml_collections.ConfigDict, workdir: str) -> dict:
   reporting.write_json(os.path.join(workdir, "evaluation.json"), results)
   _print_summary(results)
   return results
+
+
+def load_trained(workdir: str, config: ml_collections.ConfigDict | None = None):
+  """(Trainer, best params) of a trained workdir, for notebooks, interpretation and prediction.
+
+  Args:
+    workdir: a workdir written by `train_and_evaluate`.
+    config: defaults to the workdir's own config.json.
+  """
+  workdir = os.path.abspath(workdir)
+  if config is None:
+    path = os.path.join(workdir, "config.json")
+    if not os.path.exists(path):
+      raise UserError(f"{workdir} holds no trained run (no config.json)")
+    config = ml_collections.ConfigDict(reporting.read_json(path))
+  trainer = Trainer(config)
+  state, _ = trainer.init_state()
+  ckpts = checkpoint.RunCheckpoints(workdir)
+  try:
+    restored = ckpts.restore_best(state.params)
+  finally:
+    ckpts.close()
+  if restored is None:
+    raise UserError(f"{workdir} has no best checkpoint yet")
+  return trainer, restored[0]
 
 
 def _num_params(params) -> int:

@@ -162,9 +162,9 @@ class _GeneCollector:
           self.path, f"label of gene {gene_id} changes from {self.labels[-1]} to {label}; "
           "a gene must have the same label on every bin", line_no)
     expected_bin = self._current_bins + 1
-    if bin_no != expected_bin:
+    if bin_no != expected_bin or expected_bin > self.num_bins:
       if expected_bin > self.num_bins:
-        what = f"gene {gene_id} already has its {self.num_bins} bins"
+        what = f"but the gene already has its {self.num_bins} bins"
       else:
         what = f"expected bin {expected_bin}"
       raise DataFormatError(

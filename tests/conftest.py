@@ -1,0 +1,44 @@
+"""Shared fixtures: one TFDS cache for the whole session, the bundled toy files, small configs."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import shutil
+import sys
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # so tests can import configs/*.py
+
+
+@pytest.fixture(scope="session", autouse=True)
+def data_dir(tmp_path_factory) -> str:
+  """A fresh TFDS cache shared by every test (prepared on first use, like a user's)."""
+  folder = str(tmp_path_factory.mktemp("tfds"))
+  os.environ["REGJAX_DATA_DIR"] = folder
+  return folder
+
+
+@pytest.fixture(scope="session")
+def toy_dir() -> pathlib.Path:
+  from regjax.datasets import histone_sources
+  return histone_sources.bundled_data_dir() / "deepchrome_toy"
+
+
+@pytest.fixture
+def toy_archive(tmp_path, toy_dir) -> pathlib.Path:
+  """The DeepChrome toy files laid out as one cell (E000) of the published archive."""
+  cell = tmp_path / "archive" / "E000" / "classification"
+  cell.mkdir(parents=True)
+  for split in ("train", "valid", "test"):
+    shutil.copy(toy_dir / f"{split}.csv", cell / f"{split}.csv")
+  return tmp_path / "archive"
+
+
+def load_config(name: str, arg: str | None = None):
+  """configs/<name>.py's get_config(arg)."""
+  import importlib
+  module = importlib.import_module(f"configs.{name}")
+  return module.get_config(arg)

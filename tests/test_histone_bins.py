@@ -1,0 +1,105 @@
+"""The histone_bins TFDS builder: bundled REMC cells, the archive layout, caching, clear errors."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from regjax import metrics
+from regjax.datasets import histone_bins, histone_csv, histone_sources
+from regjax.errors import ConfigError, DataFormatError
+
+
+@pytest.fixture(scope="module")
+def e123(data_dir):
+  return histone_bins.load("E123", data_dir)
+
+
+def test_bundled_cell_shapes_and_order(e123):
+  assert set(e123) == {"train", "valid", "test"}
+  for split in e123.values():
+    assert split["marks"].shape == (200, 100, 5) and split["marks"].dtype == np.float32
+    assert split["label"].dtype == np.int32 and split["gene_id"].shape == (200,)
+    assert np.isfinite(split["log_expression"]).all()
+  # No gene is in two splits.
+  ids = [set(s["gene_id"]) for s in e123.values()]
+  assert not (ids[0] & ids[1]) and not (ids[0] & ids[2]) and not (ids[1] & ids[2])
+
+
+def test_bundled_cell_matches_the_raw_files(e123):
+  """Crop bins 51..150 and reorder REMC marks into DeepChrome order, gene by gene."""
+  raw = histone_csv.read_remc_csv(
+      histone_sources.bundled_data_dir() / "remc_sample" / "Cell1.test.csv.gz")
+  assert tuple(e123["test"]["gene_id"]) == raw.gene_ids  # file order is kept
+  for name_index, name in enumerate(histone_csv.DEEPCHROME_MARKS):
+    raw_index = histone_csv.REMC_MARKS.index(name)
+    np.testing.assert_array_equal(e123["test"]["marks"][:, :, name_index],
+                                  raw.marks[:, 50:150, raw_index])
+
+
+def test_labels_are_expression_above_the_median(e123):
+  # The data README's sanity figure: 47-62 % on, and H3K4me3 alone gives test AUROC 0.95 on E123.
+  for split in e123.values():
+    assert 0.47 <= split["label"].mean() <= 0.62
+    on = split["label"] == 1
+    assert split["log_expression"][on].min() > split["log_expression"][~on].max()
+  h3k4me3 = np.log1p(e123["test"]["marks"][:, :, 3].sum(1))
+  assert metrics.auroc(e123["test"]["label"], h3k4me3) == pytest.approx(0.948, abs=0.001)
+
+
+def test_second_load_reuses_the_cache(data_dir, e123, monkeypatch):
+  def fail(*args, **kwargs):
+    raise AssertionError("prepared twice")
+  monkeypatch.setattr(histone_bins.HistoneBins, "download_and_prepare", fail)
+  again = histone_bins.load("E123", data_dir)
+  np.testing.assert_array_equal(again["train"]["marks"], e123["train"]["marks"])
+
+
+def test_unknown_cell_is_a_clear_error(data_dir):
+  with pytest.raises(ConfigError, match="unknown bundled cell 'E004'.*E123.*E003.*archive_dir"):
+    histone_bins.load("E004", data_dir)
+
+
+def test_archive_layout_loads_the_toy_files(data_dir, toy_archive, toy_dir):
+  splits = histone_bins.load("E000", data_dir, str(toy_archive))
+  assert splits["train"]["marks"].shape == (10, 100, 5)
+  assert splits["test"]["marks"].shape == (10, 100, 5)
+  table = histone_csv.read_deepchrome_csv(toy_dir / "valid.csv")
+  np.testing.assert_array_equal(splits["valid"]["marks"], table.marks)
+  np.testing.assert_array_equal(splits["valid"]["label"], table.labels)
+  assert np.isnan(splits["valid"]["log_expression"]).all()  # the archive has labels only
+
+
+def test_edited_archive_is_prepared_again(data_dir, toy_archive):
+  first = histone_bins.load("E000", data_dir, str(toy_archive))
+  path = toy_archive / "E000" / "classification" / "train.csv"
+  rows = path.read_text().splitlines()
+  rows[:100] = [",".join(r.split(",")[:7] + [str(1 - int(r.split(",")[7]))]) for r in rows[:100]]
+  path.write_text("\n".join(rows) + "\n")
+  os.utime(path, ns=(1, 1))  # a different mtime even on coarse file systems
+  second = histone_bins.load("E000", data_dir, str(toy_archive))
+  assert second["train"]["label"][0] == 1 - first["train"]["label"][0]
+
+
+def test_archive_missing_split_file(data_dir, toy_archive):
+  os.remove(toy_archive / "E000" / "classification" / "valid.csv")
+  with pytest.raises(DataFormatError, match="valid.csv: missing split file"):
+    histone_bins.load("E000", data_dir, str(toy_archive))
+
+
+def test_archive_malformed_file_fails_before_caching(data_dir, toy_archive):
+  path = toy_archive / "E000" / "classification" / "test.csv"
+  rows = path.read_text().splitlines()
+  rows[7] = rows[7].replace(",", ";")
+  path.write_text("\n".join(rows) + "\n")
+  with pytest.raises(DataFormatError, match=r"test.csv, line 8: expected 8 comma-separated"):
+    histone_bins.load("E000", data_dir, str(toy_archive))
+
+
+def test_archive_bad_folder_and_cell_name(data_dir, tmp_path, toy_archive):
+  with pytest.raises(ConfigError, match="does not exist"):
+    histone_bins.load("E000", data_dir, str(tmp_path / "nowhere"))
+  with pytest.raises(ConfigError, match="not a REMC epigenome id"):
+    histone_bins.load("K562", data_dir, str(toy_archive))
