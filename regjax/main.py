@@ -13,7 +13,7 @@ import sys
 from absl import app, flags, logging
 from ml_collections import config_flags
 
-from regjax import baselines, train
+from regjax import runner
 from regjax.errors import UserError
 
 FLAGS = flags.FLAGS
@@ -50,16 +50,6 @@ def parse_flags(argv: list[str]) -> list[str]:
     _fail(f"bad command line: {_describe(e)}")
 
 
-def run_mode(mode: str, config, workdir: str) -> dict:
-  """Dispatches to a baseline runner or to the neural trainer."""
-  baseline = baselines.RUNNERS.get(config.model.name)
-  if baseline is not None:
-    return baseline(config, workdir)  # cheap: evaluate simply runs it again
-  if mode == "evaluate":
-    return train.evaluate_workdir(config, workdir)
-  return train.train_and_evaluate(config, workdir)
-
-
 def main(argv: list[str]) -> None:
   if len(argv) > 1:
     _fail(f"unexpected arguments: {' '.join(argv[1:])}")
@@ -77,7 +67,7 @@ def main(argv: list[str]) -> None:
     _fail(f"--workdir {FLAGS.workdir} does not exist; train into it first")
   logging.set_verbosity(logging.WARNING)
   try:
-    run_mode(FLAGS.mode, config, FLAGS.workdir)
+    runner.run(FLAGS.mode, config, FLAGS.workdir)
   except UserError as e:
     _fail(str(e))
 

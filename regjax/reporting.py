@@ -51,6 +51,11 @@ def write_json(path: str, payload: dict) -> None:
   os.replace(tmp, path)
 
 
+def json_roundtrip(payload):
+  """`payload` as it reads back from JSON (tuples become lists, NaN becomes None)."""
+  return json.loads(json.dumps(_jsonable(payload)))
+
+
 def read_json(path: str) -> dict:
   with open(path) as f:
     return json.load(f)

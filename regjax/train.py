@@ -98,6 +98,9 @@ class Trainer:
     self.input_keys = self.dataset.input_keys
     self.batch_keys = (*self.input_keys, self.task.target_key)
     _check_targets(self.dataset, self.task)
+    self.task = self.task.fit_targets(self.dataset.splits["train"][self.task.target_key])
+    if self.task.name == "regression" and config.model.get("num_outputs") != 1:
+      raise ConfigError("task 'regression' needs model.num_outputs=1")
     self.tx = create_optimizer(config.train)
     self._train_step = jax.jit(
         functools.partial(train_step, task=self.task, input_keys=self.input_keys),
@@ -280,6 +283,9 @@ def evaluate_best(trainer: Trainer, ckpts: checkpoint.RunCheckpoints, workdir: s
       "selected_epoch": best_record["epoch"],
       "num_params": _num_params(params),
   }
+  if trainer.task.name == "regression":
+    results["target_standardisation"] = {"mean": trainer.task.target_mean,
+                                         "std": trainer.task.target_std}
   for split in ("train", "valid", "test"):
     split_metrics, scores = trainer.evaluate(params, split)
     results[split] = split_metrics

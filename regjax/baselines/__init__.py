@@ -1,10 +1,11 @@
 """Non-neural baselines, run through the same CLI and results format as the deep models.
 
-`RUNNERS[config.model.name](config, workdir)` trains/evaluates a baseline and writes results.json.
+`RUNNERS[config.model.name](config, workdir)` fits/evaluates a baseline and writes results.json.
 """
 
-from regjax.baselines import one_mark
+from regjax.baselines import classical, one_mark
 
 RUNNERS = {
     "one_mark": one_mark.run,
+    "classical": classical.run,
 }

@@ -6,12 +6,12 @@ Nothing is trained. On the bundled sample, H3K4me3 alone (the promoter mark) rea
 
 from __future__ import annotations
 
-import os
 import time
 
 import numpy as np
 
-from regjax import datasets, reporting, tasks
+from regjax import datasets, tasks
+from regjax.baselines import common
 from regjax.errors import ConfigError
 
 
@@ -30,22 +30,6 @@ def run(config, workdir: str) -> dict:
   if config.model.mark not in names:
     raise ConfigError(f"model.mark {config.model.mark!r} is not one of {', '.join(names)}")
   index = names.index(config.model.mark)
-  task = tasks.get_task(config.task)
-  workdir = os.path.abspath(workdir)
-  results = {"model": f"one_mark({config.model.mark})", "task": task.name,
-             "dataset": dataset.name, "data": dataset.info, "selection_metric": None,
-             "selected_epoch": None, "num_params": 0}
-  for split in ("train", "valid", "test"):
-    arrays = dataset.splits[split]
-    split_scores = scores(arrays["marks"], index)
-    results[split] = task.evaluate(arrays[task.target_key], split_scores)
-    reporting.write_predictions(os.path.join(workdir, "predictions", f"{split}.tsv"),
-                                arrays[dataset.id_key], split_scores, arrays[task.target_key],
-                                task.target_key)
-  results["train_time_s"] = round(time.time() - start, 2)
-  results["environment"] = reporting.environment()
-  results["config"] = config.to_dict()
-  reporting.write_json(os.path.join(workdir, "results.json"), results)
-  for split in ("train", "valid", "test"):
-    print(f"  {split:5s}  auroc {results[split]['auroc']:.4f}  auprc {results[split]['auprc']:.4f}")
-  return results
+  split_scores = {split: scores(arrays["marks"], index) for split, arrays in dataset.splits.items()}
+  return common.write_results(config, workdir, dataset, tasks.get_task(config.task),
+                              f"one_mark({config.model.mark})", split_scores, start)

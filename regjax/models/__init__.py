@@ -5,10 +5,14 @@ from __future__ import annotations
 import flax.linen as nn
 
 from regjax.errors import ConfigError
+from regjax.models.attentivechrome import AttentiveChrome
 from regjax.models.deepchrome import DeepChrome
+from regjax.models.lstm import BinLSTM
 
 MODELS: dict[str, type[nn.Module]] = {
     "deepchrome": DeepChrome,
+    "attentivechrome": AttentiveChrome,
+    "lstm": BinLSTM,
 }
 
 

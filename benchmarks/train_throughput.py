@@ -1,0 +1,86 @@
+r"""Training throughput (examples/s) of a model's jit-compiled train step, and peak memory.
+
+  python benchmarks/train_throughput.py --config=configs/attentivechrome.py --batch_sizes=16,256
+
+Times the real `regjax.train` step (optimizer, clipping, masking included) on random histone-mark
+counts of the bundled shape, after one compile step; prints one line per batch size plus the
+machine. Peak host memory is the process's max RSS; on a GPU the device's peak bytes in use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import platform
+import resource
+import sys
+import time
+
+import jax
+import numpy as np
+
+from regjax import parallel, train
+
+
+def machine() -> str:
+  cpu = platform.processor() or platform.machine()
+  return (f"{platform.node()}: {os.cpu_count()} CPU cores ({cpu}), jax {jax.__version__}, "
+          f"devices {[str(d) for d in jax.devices()]}")
+
+
+def load_config(path: str):
+  path, _, arg = path.partition(":")
+  spec = importlib.util.spec_from_file_location("bench_config", path)
+  module = importlib.util.module_from_spec(spec)
+  spec.loader.exec_module(module)
+  return module.get_config(arg or None)
+
+
+def peak_memory_mb() -> tuple[float, float | None]:
+  host = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+  stats = jax.devices()[0].memory_stats() or {}
+  device = stats.get("peak_bytes_in_use")
+  return host, (device / 2**20 if device else None)
+
+
+def measure(config, batch_size: int, seconds: float) -> float:
+  """Examples per second of the train step at `batch_size`."""
+  config.train.batch_size = batch_size
+  trainer = train.Trainer(config)
+  state, dropout_key = trainer.init_state()
+  state = parallel.replicate(state, trainer.mesh)
+  train_split = trainer.dataset.splits["train"]
+  rng = np.random.default_rng(0)
+  index = rng.integers(0, len(train_split["marks"]), batch_size)
+  batch = {k: train_split[k][index] for k in trainer.batch_keys}
+  batch["mask"] = np.ones(batch_size, np.float32)
+  batch = parallel.shard_batch(batch, trainer.mesh)
+  state, loss = trainer._train_step(state, batch, dropout_key)  # compile
+  loss.block_until_ready()
+  steps, start = 0, time.perf_counter()
+  while time.perf_counter() - start < seconds:
+    state, loss = trainer._train_step(state, batch, dropout_key)
+    steps += 1
+  loss.block_until_ready()
+  return steps * batch_size / (time.perf_counter() - start)
+
+
+def main() -> None:
+  parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+  parser.add_argument("--config", default="configs/attentivechrome.py")
+  parser.add_argument("--batch_sizes", default="16,256")
+  parser.add_argument("--seconds", type=float, default=10.0, help="timed seconds per batch size")
+  args = parser.parse_args()
+  print(machine())
+  for batch_size in [int(b) for b in args.batch_sizes.split(",")]:
+    config = load_config(args.config)
+    rate = measure(config, batch_size, args.seconds)
+    host, device = peak_memory_mb()
+    device_text = f", device peak {device:.0f} MiB" if device else ""
+    print(f"{config.model.name} batch {batch_size:4d}: {rate:8.0f} examples/s "
+          f"(peak host RSS {host:.0f} MiB{device_text})", flush=True)
+
+
+if __name__ == "__main__":
+  sys.exit(main())

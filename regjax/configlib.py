@@ -1,0 +1,93 @@
+"""Building blocks for `configs/*.py`: the shared data, training and arg-parsing fields.
+
+Config files stay the experiment's single source of truth (each one's docstring gives its command
+line); this module only removes the copy-paste between them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import ml_collections
+
+
+def parse_args(arg: str | None, allowed: Iterable[str]) -> set[str]:
+  """Splits a config arg "a,b" into {"a", "b"}; rejects anything not in `allowed`."""
+  allowed = set(allowed)
+  args = set(filter(None, (arg or "").split(",")))
+  unknown = args - allowed
+  if unknown:
+    raise ValueError(f"unknown config arg(s) {sorted(unknown)}; expected one of {sorted(allowed)}")
+  return args
+
+
+def histone_data(cell: str = "E123") -> ml_collections.ConfigDict:
+  """The histone_bins data set: bundled E123/E003, or any E### of a local DeepChrome archive."""
+  return ml_collections.ConfigDict({
+      "name": "histone_bins",
+      "cell": cell,            # bundled: E123 (K562) or E003 (H1); any E### with archive_dir
+      "archive_dir": "",       # folder with E###/classification/{train,valid,test}.csv
+      "data_dir": "",          # TFDS cache; default $REGJAX_DATA_DIR or ~/.cache/regjax
+  })
+
+
+def training(optimizer: str = "adam", learning_rate: float = 1e-3, batch_size: int = 16,
+             num_epochs: int = 30, grad_clip_norm: float = 0.0) -> ml_collections.ConfigDict:
+  """Optimizer and loop settings (see regjax.train.create_optimizer for each field)."""
+  return ml_collections.ConfigDict({
+      "optimizer": optimizer,
+      "learning_rate": learning_rate,
+      "learning_rate_decay": 0.0,
+      "momentum": 0.0,
+      "weight_decay": 0.0,
+      "grad_clip_norm": grad_clip_norm,
+      "grad_clip_value": 0.0,
+      "batch_size": batch_size,
+      "eval_batch_size": 256,
+      "num_epochs": num_epochs,
+  })
+
+
+def experiment(task: str, data: ml_collections.ConfigDict, model: dict,
+               train: ml_collections.ConfigDict | None = None) -> ml_collections.ConfigDict:
+  """The top-level config: seed, task, data, model and (for neural models) train."""
+  config = ml_collections.ConfigDict()
+  config.seed = 0
+  config.task = task
+  config.data = data
+  config.model = ml_collections.ConfigDict(model)
+  if train is not None:
+    config.train = train
+  return config
+
+
+def deepchrome_model(num_outputs: int = 2) -> dict:
+  """DeepChrome as published (2 softmax outputs; 1 for regression), on log(count + 1) inputs."""
+  return {
+      "name": "deepchrome",
+      "num_filters": 50,
+      "kernel_size": 10,
+      "pool_size": 5,
+      "hidden_sizes": (625, 125),
+      "dropout_rate": 0.5,
+      "num_outputs": num_outputs,
+      "input_transform": "log1p",
+  }
+
+
+def attentivechrome_model() -> dict:
+  """AttentiveChrome as published: raw counts, BiLSTM 32 per mark, HM-level BiLSTM 16, U(-0.1, 0.1)."""
+  return {
+      "name": "attentivechrome",
+      "bin_hidden_size": 32,
+      "mark_hidden_size": 16,
+      "num_outputs": 1,
+      "init_scale": 0.1,
+      "input_transform": "none",
+      "unroll": 1,
+  }
+
+
+def attentivechrome_training() -> ml_collections.ConfigDict:
+  """AttentiveChrome's published training: Adam 2e-4, batch 16, gradient-norm clip 1, 30 epochs."""
+  return training("adam", 2e-4, batch_size=16, num_epochs=30, grad_clip_norm=1.0)

@@ -1,0 +1,69 @@
+"""Recurrent building blocks shared by AttentiveChrome, DeepDiff and DeepMotif.
+
+* `BiLSTM`: forward and backward LSTMs over time, outputs concatenated ([B, T, 2H]).
+* `ContextAttention`: alpha = softmax over time of (h_t . w) with one learned context vector w, and
+  the attended sum sum_t alpha_t h_t. Exactly AttentiveChrome's `rec_attention`: a plain dot
+  product, no projection, no tanh, no bias.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+from flax import linen as nn
+
+
+def symmetric_uniform(scale: float):
+  """U(-scale, scale), AttentiveChrome/DeepDiff's init for every parameter."""
+  def init(key, shape, dtype=jnp.float32):
+    return jax.random.uniform(key, shape, dtype, -scale, scale)
+  return init
+
+
+class BiLSTM(nn.Module):
+  """A bidirectional LSTM.
+
+  Attributes:
+    hidden_size: H, units per direction.
+    init_scale: when > 0 every weight and bias is drawn U(-init_scale, init_scale) (AttentiveChrome);
+      0 keeps Flax's LSTM defaults.
+    unroll: time steps per loop iteration of the scan (a speed knob, same numbers).
+    return_carry: also return the final (c, h) of both directions.
+  """
+
+  hidden_size: int
+  init_scale: float = 0.0
+  unroll: int = 1
+  return_carry: bool = False
+
+  def _cell(self):
+    if self.init_scale > 0:
+      init = symmetric_uniform(self.init_scale)
+      return nn.OptimizedLSTMCell(self.hidden_size, kernel_init=init, recurrent_kernel_init=init,
+                                  bias_init=init)
+    return nn.OptimizedLSTMCell(self.hidden_size)
+
+  @nn.compact
+  def __call__(self, x: jax.Array):
+    """x: float [B, T, D] -> float [B, T, 2H] (forward states first), plus carries if asked."""
+    bidirectional = nn.Bidirectional(
+        nn.RNN(self._cell(), unroll=self.unroll), nn.RNN(self._cell(), unroll=self.unroll),
+        return_carry=self.return_carry)
+    return bidirectional(x)
+
+
+class ContextAttention(nn.Module):
+  """Soft attention over an axis with a single learned context vector.
+
+  Attributes:
+    init_scale: the context vector starts U(-init_scale, init_scale) (0.1 in AttentiveChrome).
+  """
+
+  init_scale: float = 0.1
+
+  @nn.compact
+  def __call__(self, h: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """h: float [B, T, D] -> (attended float [B, D], weights float [B, T] summing to 1 over T)."""
+    context = self.param("context", symmetric_uniform(self.init_scale), (h.shape[-1],))
+    weights = jax.nn.softmax(h @ context, axis=-1)
+    return jnp.einsum("bt,btd->bd", weights, h), weights

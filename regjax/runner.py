@@ -1,0 +1,19 @@
+"""Runs one experiment config in a workdir: a baseline runner or the neural trainer."""
+
+from __future__ import annotations
+
+from regjax import baselines, train
+
+
+def run(mode: str, config, workdir: str) -> dict:
+  """mode "train" trains (or resumes) and evaluates; "evaluate" re-evaluates the best checkpoint.
+
+  Returns:
+    The results record (results.json / evaluation.json).
+  """
+  baseline = baselines.RUNNERS.get(config.model.name)
+  if baseline is not None:
+    return baseline(config, workdir)  # cheap: "evaluate" simply runs it again
+  if mode == "evaluate":
+    return train.evaluate_workdir(config, workdir)
+  return train.train_and_evaluate(config, workdir)
