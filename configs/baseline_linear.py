@@ -11,5 +11,5 @@ from regjax import configlib
 def get_config(arg: str | None = None):
   configlib.parse_args(arg, ())
   return configlib.experiment("regression", configlib.histone_data(),
-                              {"name": "classical", "estimator": "linear",
+                              {"name": "classical", "estimator": "linear", "features": "flat_log_bins",
                                "grid": {"alpha": (1.0, 10.0, 100.0, 1000.0)}})

@@ -11,5 +11,5 @@ from regjax import configlib
 def get_config(arg: str | None = None):
   configlib.parse_args(arg, ())
   return configlib.experiment("classification", configlib.histone_data(),
-                              {"name": "classical", "estimator": "random_forest",
+                              {"name": "classical", "estimator": "random_forest", "features": "flat_log_bins",
                                "grid": {"n_estimators": (500,), "min_samples_leaf": (1, 5), "max_features": ("sqrt",)}})

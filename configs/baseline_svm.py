@@ -11,5 +11,5 @@ from regjax import configlib
 def get_config(arg: str | None = None):
   configlib.parse_args(arg, ())
   return configlib.experiment("classification", configlib.histone_data(),
-                              {"name": "classical", "estimator": "svm",
+                              {"name": "classical", "estimator": "svm", "features": "flat_log_bins",
                                "grid": {"C": (0.1, 1.0, 10.0)}})

@@ -11,5 +11,5 @@ from regjax import configlib
 def get_config(arg: str | None = None):
   configlib.parse_args(arg, ())
   return configlib.experiment("regression", configlib.histone_data(),
-                              {"name": "classical", "estimator": "svr",
+                              {"name": "classical", "estimator": "svr", "features": "flat_log_bins",
                                "grid": {"C": (0.1, 1.0, 10.0)}})

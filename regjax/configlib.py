@@ -45,6 +45,7 @@ def training(optimizer: str = "adam", learning_rate: float = 1e-3, batch_size: i
       "batch_size": batch_size,
       "eval_batch_size": 256,
       "num_epochs": num_epochs,
+      "patience": 0,           # stop after this many epochs without a better validation metric
   })
 
 
@@ -91,3 +92,14 @@ def attentivechrome_model() -> dict:
 def attentivechrome_training() -> ml_collections.ConfigDict:
   """AttentiveChrome's published training: Adam 2e-4, batch 16, gradient-norm clip 1, 30 epochs."""
   return training("adam", 2e-4, batch_size=16, num_epochs=30, grad_clip_norm=1.0)
+
+
+def deepdiff_data(cell_a: str = "E123", cell_b: str = "E003") -> ml_collections.ConfigDict:
+  """A pair of cells for DeepDiff: bundled E123 (A) vs E003 (B), or two cells under data_root."""
+  return ml_collections.ConfigDict({
+      "name": "deepdiff_pairs",
+      "cell_a": cell_a,
+      "cell_b": cell_b,
+      "data_root": "",         # folder with <cell>.{train,valid,test}.csv and <cell>.expr.csv
+      "data_dir": "",          # TFDS cache; default $REGJAX_DATA_DIR or ~/.cache/regjax
+  })

@@ -70,7 +70,7 @@ def train_step(state: train_state.TrainState, batch: dict, dropout_key: jax.Arra
   def loss_fn(params):
     outputs = state.apply_fn({"params": params}, *_model_inputs(batch, input_keys), train=True,
                              rngs={"dropout": key})
-    per_example = task.loss(outputs, batch[task.target_key])
+    per_example = task.loss(outputs, batch)
     return jnp.sum(per_example * batch["mask"]) / jnp.maximum(jnp.sum(batch["mask"]), 1.0)
 
   loss, grads = jax.value_and_grad(loss_fn)(state.params)
@@ -89,16 +89,16 @@ class Trainer:
   def __init__(self, config: ml_collections.ConfigDict, dataset: datasets.Dataset | None = None):
     _check_config(config)
     self.config = config
-    self.task = tasks.get_task(config.task)
+    self.task = tasks.get_task(config.task, config.get("loss"))
     self.dataset = dataset or datasets.create_dataset(config.data)
     self.model = models.create_model(config.model)
     self.mesh = parallel.make_mesh()
     parallel.check_batch_size(config.train.batch_size, self.mesh, "train.batch_size")
     parallel.check_batch_size(config.train.eval_batch_size, self.mesh, "train.eval_batch_size")
     self.input_keys = self.dataset.input_keys
-    self.batch_keys = (*self.input_keys, self.task.target_key)
+    self.batch_keys = (*self.input_keys, *self.task.target_keys)
     _check_targets(self.dataset, self.task)
-    self.task = self.task.fit_targets(self.dataset.splits["train"][self.task.target_key])
+    self.task = self.task.fit_targets(self.dataset.splits["train"])
     if self.task.name == "regression" and config.model.get("num_outputs") != 1:
       raise ConfigError("task 'regression' needs model.num_outputs=1")
     self.tx = create_optimizer(config.train)
@@ -107,6 +107,10 @@ class Trainer:
         donate_argnums=0)
     self._eval_step = jax.jit(functools.partial(
         eval_step, apply_fn=self.model.apply, task=self.task, input_keys=self.input_keys))
+    self._attend = None
+    if hasattr(self.model, "attend"):
+      self._attend = jax.jit(lambda params, *inputs: _attention_maps(
+          self.model.apply({"params": params}, *inputs, method="attend")))
 
   def init_state(self) -> tuple[train_state.TrainState, jax.Array]:
     """Fresh parameters and optimizer state, and the dropout key, both from config.seed."""
@@ -138,6 +142,20 @@ class Trainer:
       scores.append(np.asarray(self._eval_step(params, parallel.shard_batch(batch, self.mesh)))[mask])
     return np.concatenate(scores)
 
+  def attention(self, params, arrays: dict) -> dict[str, np.ndarray] | None:
+    """Attention maps of every example ({"alpha": [N, C, T], "beta": [N, K], ...}), or None when
+    the model has none."""
+    if self._attend is None:
+      return None
+    maps = []
+    for batch in input_pipeline.eval_batches(arrays, self.input_keys,
+                                             self.config.train.eval_batch_size):
+      mask = batch.pop("mask").astype(bool)
+      inputs = parallel.shard_batch(batch, self.mesh)
+      out = self._attend(params, *_model_inputs(inputs, self.input_keys))
+      maps.append({k: np.asarray(v)[mask] for k, v in out.items()})
+    return {k: np.concatenate([m[k] for m in maps]) for k in maps[0]}
+
   def evaluate(self, params, split: str) -> tuple[dict, np.ndarray]:
     """(metrics, scores [N]) of `params` on a whole split."""
     arrays = self.dataset.splits[split]
@@ -157,14 +175,21 @@ def _check_config(config: ml_collections.ConfigDict) -> None:
     raise ConfigError(f"train.learning_rate must be positive, got {config.train.learning_rate!r}")
 
 
+def _attention_maps(outputs: dict) -> dict:
+  return {k: v for k, v in outputs.items() if k.startswith(("alpha", "beta"))}
+
+
 def _check_targets(dataset: datasets.Dataset, task: tasks.Task) -> None:
   for split, arrays in dataset.splits.items():
-    targets = arrays[task.target_key]
-    if not np.all(np.isfinite(targets)):
-      raise ConfigError(
-          f"task {task.name!r} needs {task.target_key!r} for every example, but the {split} split "
-          f"of {dataset.name} has {int(np.sum(~np.isfinite(targets)))} missing values (the "
-          "DeepChrome archive has labels only; regression needs the bundled REMC sample)")
+    for key in task.target_keys:
+      if key not in arrays:
+        raise ConfigError(f"task {task.name!r} needs {key!r}, which {dataset.name} does not have")
+      targets = arrays[key]
+      if not np.all(np.isfinite(targets)):
+        raise ConfigError(
+            f"task {task.name!r} needs {key!r} for every example, but the {split} split of "
+            f"{dataset.name} has {int(np.sum(~np.isfinite(targets)))} missing values (the "
+            "DeepChrome archive has labels only; regression needs the bundled REMC sample)")
 
 
 def _is_better(value: float, best: float | None) -> bool:
@@ -231,7 +256,12 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
   progress = tqdm.tqdm(total=num_epochs * steps, initial=min(record["epoch"], num_epochs) * steps,
                        unit="step", file=sys.stderr, mininterval=2.0, dynamic_ncols=True,
                        disable=not reporting.is_writer())
+  patience = config.train.get("patience", 0)
   for epoch in range(record["epoch"] + 1, num_epochs + 1):
+    if patience and record["best_epoch"] and epoch - 1 - record["best_epoch"] >= patience:
+      progress.write(f"Stopping early: no better valid_{metric_name} for {patience} epochs",
+                     file=sys.stdout)
+      break
     epoch_start = time.time()
     state, train_loss = trainer.train_epoch(state, dropout_key, epoch, progress)
     valid_metrics, _ = trainer.evaluate(state.params, "valid")
@@ -253,6 +283,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
   results = evaluate_best(trainer, ckpts, workdir, state.params)
   results["train_time_s"] = round(time.time() - start_time, 2)
   results["num_epochs"] = num_epochs
+  results["epochs_run"] = record["epoch"]
   results["history"] = log.read()
   reporting.write_json(os.path.join(workdir, "results.json"), results)
   if reporting.is_writer():
@@ -283,7 +314,7 @@ def evaluate_best(trainer: Trainer, ckpts: checkpoint.RunCheckpoints, workdir: s
       "selected_epoch": best_record["epoch"],
       "num_params": _num_params(params),
   }
-  if trainer.task.name == "regression":
+  if trainer.task.name != "classification" and trainer.task.standardize_targets:
     results["target_standardisation"] = {"mean": trainer.task.target_mean,
                                          "std": trainer.task.target_std}
   for split in ("train", "valid", "test"):
@@ -293,6 +324,13 @@ def evaluate_best(trainer: Trainer, ckpts: checkpoint.RunCheckpoints, workdir: s
     reporting.write_predictions(os.path.join(workdir, "predictions", f"{split}.tsv"),
                                 arrays[trainer.dataset.id_key], scores,
                                 arrays[trainer.task.target_key], trainer.task.target_key)
+  test_attention = trainer.attention(params, trainer.dataset.splits["test"])
+  if test_attention is not None and reporting.is_writer():
+    path = os.path.join(workdir, "attention", "test.npz")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    np.savez_compressed(path, ids=trainer.dataset.splits["test"][trainer.dataset.id_key],
+                        **test_attention)
+    results["attention_file"] = os.path.relpath(path, workdir)
   results["environment"] = reporting.environment()
   results["config"] = trainer.config.to_dict()
   return results

@@ -33,7 +33,7 @@ def test_shapes_and_parameters(model_and_params):
 
 def test_one_encoder_per_mark_with_its_own_weights(model_and_params):
   _, params, _ = model_and_params
-  encoders = params["mark_encoders"]
+  encoders = params["bin_level"]
   for leaf in jax.tree.leaves(encoders):
     assert leaf.shape[0] == 5  # stacked on the mark axis by nn.vmap
     assert not np.allclose(leaf[0], leaf[1])  # not shared

@@ -1,12 +1,15 @@
-"""Classical baselines of the DeepChrome/AttentiveChrome papers, with scikit-learn.
+"""Classical baselines of the DeepChrome, AttentiveChrome and DeepDiff papers, with scikit-learn.
 
-Features: log(1 + count) of every bin and mark, flattened (100 x 5 = 500), standardised with the
-training split's statistics. Models:
+Features (`config.model.features`), standardised with the training split's statistics:
+* "flat_log_bins": log(1 + count) of every bin and mark, flattened (100 x 5 = 500);
+* "log_totals_pair" (DeepDiff pairs): log(1 + total count over the bins) of each mark in cell A,
+  in cell B, and their difference (15 features).
+Models (`config.model.estimator`):
 * classification: `svm` (RBF-kernel SVC, decision function as the score), `random_forest`
   (P(on) as the score), evaluated by AUROC;
-* regression: `linear` (ridge regression: plain least squares is underdetermined with 500 features
-  and 200 training genes, so a small L2 penalty is part of "linear"), `svr` (RBF-kernel SVR),
-  evaluated by Pearson r.
+* regression (log expression, or DeepDiff's lfc): `linear` (ridge regression: plain least squares
+  is underdetermined with 500 features and 200 training genes, so a small L2 penalty is part of
+  "linear"), `svr` (RBF-kernel SVR), `random_forest_regressor`, evaluated by Pearson r.
 Each hyperparameter in `config.model.grid` is tried on the training split and the value with the
 best validation metric is kept (the same selection rule as the neural models); the test split is
 scored once, by that model.
@@ -31,11 +34,27 @@ _ESTIMATORS = {
                                                                         n_jobs=-1, **p)),
     "linear": ("regression", lambda seed, **p: linear_model.Ridge(**p)),
     "svr": ("regression", lambda seed, **p: svm.SVR(kernel="rbf", **p)),
+    "random_forest_regressor": ("regression",
+                                lambda seed, **p: ensemble.RandomForestRegressor(
+                                    random_state=seed, n_jobs=-1, **p)),
+}
+
+
+def log_totals_pair(arrays: dict[str, np.ndarray]) -> np.ndarray:
+  """[log(1 + total_A), log(1 + total_B), difference] per mark: [N, T, M] x 2 -> [N, 3M]."""
+  total_a = np.log1p(arrays["marks_a"].sum(axis=1))
+  total_b = np.log1p(arrays["marks_b"].sum(axis=1))
+  return np.concatenate([total_a, total_b, total_a - total_b], axis=1).astype(np.float64)
+
+
+_FEATURES = {
+    "flat_log_bins": lambda arrays: common.flat_log_features(arrays["marks"]),
+    "log_totals_pair": log_totals_pair,
 }
 
 
 def _score(estimator, features: np.ndarray, task: str) -> np.ndarray:
-  if task == "regression":
+  if task != "classification":
     return estimator.predict(features)
   if hasattr(estimator, "predict_proba"):  # random forest; an SVC without probability=True has none
     return estimator.predict_proba(features)[:, 1]
@@ -54,11 +73,19 @@ def run(config, workdir: str) -> dict:
   if name not in _ESTIMATORS:
     raise ConfigError(f"unknown model.estimator {name!r}; expected one of {', '.join(_ESTIMATORS)}")
   task_name, make = _ESTIMATORS[name]
-  if config.task != task_name:
+  kind = "regression" if config.task == "differential" else config.task
+  if kind != task_name:
     raise ConfigError(f"estimator {name!r} is for {task_name}, but task is {config.task!r}")
+  feature_name = config.model.get("features", "flat_log_bins")
+  if feature_name not in _FEATURES:
+    raise ConfigError(f"unknown model.features {feature_name!r}; expected one of "
+                      f"{', '.join(_FEATURES)}")
   task = tasks.get_task(config.task)
   dataset = datasets.create_dataset(config.data)
-  features = {s: common.flat_log_features(a["marks"]) for s, a in dataset.splits.items()}
+  try:
+    features = {s: _FEATURES[feature_name](a) for s, a in dataset.splits.items()}
+  except KeyError as e:
+    raise ConfigError(f"features {feature_name!r} need field {e} that {dataset.name} lacks") from None
   targets = {s: a[task.target_key] for s, a in dataset.splits.items()}
   if not all(np.isfinite(t).all() for t in targets.values()):
     raise ConfigError(f"{dataset.name} has no {task.target_key} values for task {task.name!r}")

@@ -42,7 +42,7 @@ def data_dir(data_config) -> str:
 
 
 def create_dataset(data_config) -> Dataset:
-  """Builds the data set that `data_config.name` names ("histone_bins")."""
+  """Builds the data set that `data_config.name` names ("histone_bins" or "deepdiff_pairs")."""
   name = data_config.name
   if name == "histone_bins":
     from regjax.datasets import histone_bins, histone_csv  # tfds import only when needed
@@ -53,4 +53,16 @@ def create_dataset(data_config) -> Dataset:
     info = {"cell": data_config.cell, "source": "archive" if archive else "bundled",
             "archive_dir": archive, "mark_names": list(histone_csv.DEEPCHROME_MARKS)}
     return Dataset(f"histone_bins/{data_config.cell}", splits, ("marks",), "gene_id", info)
-  raise ConfigError(f"unknown data set {name!r}; expected one of: histone_bins")
+  if name == "deepdiff_pairs":
+    from regjax.datasets import deepdiff_pairs, histone_csv
+    root = data_config.get("data_root") or None
+    if root:
+      root = os.path.abspath(os.path.expanduser(root))
+    splits = deepdiff_pairs.load(data_config.cell_a, data_config.cell_b, data_dir(data_config), root)
+    info = {"cell_a": data_config.cell_a, "cell_b": data_config.cell_b,
+            "source": "data_root" if root else "bundled", "data_root": root,
+            "mark_names": list(histone_csv.REMC_MARKS),
+            "target": "lfc = log2((expr_B + 1) / (expr_A + 1))"}
+    return Dataset(f"deepdiff_pairs/{data_config.cell_a}_vs_{data_config.cell_b}", splits,
+                   ("marks_a", "marks_b"), "gene_id", info)
+  raise ConfigError(f"unknown data set {name!r}; expected one of: histone_bins, deepdiff_pairs")

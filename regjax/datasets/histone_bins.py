@@ -16,7 +16,7 @@ import dataclasses
 import numpy as np
 import tensorflow_datasets as tfds
 
-from regjax.datasets import histone_sources
+from regjax.datasets import histone_sources, tfds_io
 from regjax.datasets.histone_csv import DEEPCHROME_MARKS
 
 _CITATION = """\
@@ -112,18 +112,4 @@ def load(cell: str, data_dir: str, archive_dir: str | None = None) -> dict[str, 
   config = builder_config(cell, archive_dir)
   download_config = tfds.download.DownloadConfig(manual_dir=archive_dir) if archive_dir else None
   builder = HistoneBins(config=config, data_dir=data_dir, file_format="array_record")
-  if not builder.is_prepared():
-    print(f"Preparing histone_bins/{config.name} in {data_dir} (first use; cached afterwards)")
-    tfds.disable_progress_bar()  # its per-split bars drown our own progress output
-    builder.download_and_prepare(download_config=download_config)
-  return {split: read_all(builder.as_data_source(split)) for split in histone_sources.SPLITS}
-
-
-def read_all(source) -> dict[str, np.ndarray]:
-  """Decodes every record of a TFDS data source into stacked numpy arrays (small data sets)."""
-  records = source.__getitems__(range(len(source)))
-  arrays = {key: np.stack([r[key] for r in records]) for key in records[0]}
-  arrays["gene_id"] = np.array([g.decode() if isinstance(g, bytes) else g for g in arrays["gene_id"]])
-  arrays["label"] = arrays["label"].astype(np.int32)
-  arrays["log_expression"] = arrays["log_expression"].astype(np.float32)
-  return arrays
+  return tfds_io.prepare_and_read(builder, histone_sources.SPLITS, download_config)

@@ -7,12 +7,14 @@ import flax.linen as nn
 from regjax.errors import ConfigError
 from regjax.models.attentivechrome import AttentiveChrome
 from regjax.models.deepchrome import DeepChrome
+from regjax.models.deepdiff import DeepDiff
 from regjax.models.lstm import BinLSTM
 
 MODELS: dict[str, type[nn.Module]] = {
     "deepchrome": DeepChrome,
     "attentivechrome": AttentiveChrome,
     "lstm": BinLSTM,
+    "deepdiff": DeepDiff,
 }
 
 

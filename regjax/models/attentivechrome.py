@@ -2,7 +2,7 @@
 
 As in QData/AttentiveChrome `v2PyTorch/models.py` (SPECS §2.1):
 1. one BiLSTM (32 units per direction) per mark, weights not shared, reading that mark's bins as a
-   1-d sequence; the five encoders run as one program (`nn.vmap` over the mark axis);
+   1-d sequence; the encoders of all marks run as one program (`nn.vmap` over the mark axis);
 2. bin-level attention per mark: alpha_j = softmax_t(h_t^j . w_j), m_j = sum_t alpha_jt h_t^j (64-d);
 3. an HM-level BiLSTM (16 per direction) over m_1..m_5 in the fixed mark order, HM-level attention
    beta = softmax_j(s_j . w_s), v = sum_j beta_j s_j (32-d);
@@ -10,6 +10,8 @@ As in QData/AttentiveChrome `v2PyTorch/models.py` (SPECS §2.1):
 Every parameter starts U(-0.1, 0.1). 55,681 parameters in PyTorch; ours has 54,273 because Flax's
 LSTM has one bias vector per gate where PyTorch has two (b_ih + b_hh), which is the same function.
 Unlike the original, alpha [B, 5, 100] and beta [B, 5] are returned (`attend`).
+
+`BinLevelEncoder` and `MarkLevelEncoder` are the two levels; DeepDiff builds its variants from them.
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ from regjax.models import layers
 from regjax.models.recurrent import BiLSTM, ContextAttention, symmetric_uniform
 
 
-class MarkEncoder(nn.Module):
-  """BiLSTM + bin-level attention for one mark: [B, T, 1] -> ([B, 2H], alpha [B, T], states [B, T, 2H])."""
+class _ChannelEncoder(nn.Module):
+  """BiLSTM + attention over the bins of one channel: [B, T, 1] -> ([B, 2H], alpha [B, T])."""
 
   hidden_size: int
   init_scale: float
@@ -32,8 +34,49 @@ class MarkEncoder(nn.Module):
   @nn.compact
   def __call__(self, x: jax.Array):
     states = BiLSTM(self.hidden_size, self.init_scale, self.unroll)(x)
-    attended, alpha = ContextAttention(self.init_scale)(states)
-    return attended, alpha, states
+    return ContextAttention(self.init_scale)(states)
+
+
+class BinLevelEncoder(nn.Module):
+  """One BiLSTM + bin attention per channel (mark), weights stacked on the channel axis, not shared.
+
+  Attributes:
+    hidden_size: units per direction (32).
+    init_scale: U(-init_scale, init_scale) init of every parameter.
+    unroll: LSTM time steps per scan iteration (speed only).
+  """
+
+  hidden_size: int = 32
+  init_scale: float = 0.1
+  unroll: int = 1
+
+  @nn.compact
+  def __call__(self, x: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """x: float [B, T, C] -> (encodings [B, C, 2H], alpha [B, C, T] summing to 1 over T)."""
+    encoders = nn.vmap(_ChannelEncoder, in_axes=0, out_axes=0, variable_axes={"params": 0},
+                       split_rngs={"params": True}, axis_size=x.shape[-1])
+    per_channel = jnp.moveaxis(x, 2, 0)[..., None]                 # [C, B, T, 1]
+    encoded, alpha = encoders(self.hidden_size, self.init_scale, self.unroll,
+                              name="channels")(per_channel)         # [C, B, 2H], [C, B, T]
+    return jnp.moveaxis(encoded, 0, 1), jnp.moveaxis(alpha, 0, 1)
+
+
+class MarkLevelEncoder(nn.Module):
+  """BiLSTM over a sequence of mark encodings + mark-level attention.
+
+  Attributes:
+    hidden_size: units per direction (16).
+  """
+
+  hidden_size: int = 16
+  init_scale: float = 0.1
+  unroll: int = 1
+
+  @nn.compact
+  def __call__(self, tokens: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """tokens: float [B, K, D] -> (summary [B, 2H], beta [B, K] summing to 1 over K)."""
+    states = BiLSTM(self.hidden_size, self.init_scale, self.unroll)(tokens)
+    return ContextAttention(self.init_scale)(states)
 
 
 class AttentiveChrome(nn.Module):
@@ -56,12 +99,8 @@ class AttentiveChrome(nn.Module):
   unroll: int = 1
 
   def setup(self):
-    # One encoder per mark, parameters stacked on a leading mark axis (not shared).
-    self.mark_encoders = nn.vmap(
-        MarkEncoder, in_axes=0, out_axes=0, variable_axes={"params": 0},
-        split_rngs={"params": True})(self.bin_hidden_size, self.init_scale, self.unroll)
-    self.mark_lstm = BiLSTM(self.mark_hidden_size, self.init_scale, self.unroll)
-    self.mark_attention = ContextAttention(self.init_scale)
+    self.bin_level = BinLevelEncoder(self.bin_hidden_size, self.init_scale, self.unroll)
+    self.mark_level = MarkLevelEncoder(self.mark_hidden_size, self.init_scale, self.unroll)
     init = symmetric_uniform(self.init_scale)
     self.output = nn.Dense(self.num_outputs, kernel_init=init, bias_init=init)
 
@@ -75,14 +114,9 @@ class AttentiveChrome(nn.Module):
       {"logits": [B, num_outputs], "alpha": [B, M, T] bin attention (sums to 1 over T),
        "beta": [B, M] mark attention (sums to 1 over M), "bin_encodings": [B, M, 2 * bin_hidden]}
     """
-    x = layers.transform_counts(marks, self.input_transform)
-    per_mark = jnp.moveaxis(x, 2, 0)[..., None]                  # [M, B, T, 1]
-    encoded, alpha, _ = self.mark_encoders(per_mark)             # [M, B, 64], [M, B, T]
-    encoded = jnp.moveaxis(encoded, 0, 1)                        # [B, M, 64]
-    mark_states = self.mark_lstm(encoded)                        # [B, M, 32]
-    summary, beta = self.mark_attention(mark_states)             # [B, 32], [B, M]
-    return {"logits": self.output(summary), "alpha": jnp.moveaxis(alpha, 0, 1), "beta": beta,
-            "bin_encodings": encoded}
+    encoded, alpha = self.bin_level(layers.transform_counts(marks, self.input_transform))
+    summary, beta = self.mark_level(encoded)
+    return {"logits": self.output(summary), "alpha": alpha, "beta": beta, "bin_encodings": encoded}
 
   def __call__(self, marks: jax.Array, train: bool = False) -> jax.Array:
     """marks: float [B, T, M] -> float [B, num_outputs] (no dropout: the original's was a no-op)."""
