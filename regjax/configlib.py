@@ -103,3 +103,32 @@ def deepdiff_data(cell_a: str = "E123", cell_b: str = "E003") -> ml_collections.
       "data_root": "",         # folder with <cell>.{train,valid,test}.csv and <cell>.expr.csv
       "data_dir": "",          # TFDS cache; default $REGJAX_DATA_DIR or ~/.cache/regjax
   })
+
+
+def dna_data(tf: str = "REST") -> ml_collections.ConfigDict:
+  """DNA sequences: a bundled TF (REST, CTCFL) or your own train/test files (DeepBind TSV, FASTA)."""
+  return ml_collections.ConfigDict({
+      "name": "dna_sequences",
+      "tf": tf,
+      "train_path": "",        # your own data: both paths (peak-only files get shuffled negatives)
+      "test_path": "",
+      "length": 101,           # centre-crop / N-pad every sequence to this length
+      "valid_fraction": 0.1,   # carved from the training file (the original had no validation)
+      "split_seed": 0,         # validation carving and negative shuffles
+      # used when name == "simulated_motifs":
+      "motif": "CTCF_known1",
+      "num_train": 4000,
+      "num_valid": 500,
+      "num_test": 1000,
+      "background": "iid",
+      "data_dir": "",
+  })
+
+
+def deepmotif_training() -> ml_collections.ConfigDict:
+  """DeepMotif's published training: Adam 1e-2 halved every 10 epochs, clamp +/-5, batch 256, 50 epochs."""
+  config = training("adam", 1e-2, batch_size=256, num_epochs=50)
+  config.lr_halving_epochs = 10
+  config.grad_clip_value = 5.0
+  config.eval_batch_size = 512
+  return config

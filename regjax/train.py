@@ -31,16 +31,26 @@ from regjax.errors import ConfigError, UserError
 _RESUMABLE_CHANGES = ("train.num_epochs", "train.eval_batch_size", "data.data_dir")
 
 
-def create_optimizer(train_config: ml_collections.ConfigDict) -> optax.GradientTransformation:
+def create_optimizer(train_config: ml_collections.ConfigDict,
+                     steps_per_epoch: int = 1) -> optax.GradientTransformation:
   """The optimizer of `train_config`, with optional gradient clipping and learning-rate schedule.
 
   Fields: optimizer ("adam" | "sgd"), learning_rate, weight_decay (L2 added to the gradient, as
   Torch7), momentum (sgd), learning_rate_decay (Torch7 sgd: lr / (1 + step * decay)),
+  lr_halving_epochs (DeepMotif: halve the rate every that many epochs; 0 = off),
   grad_clip_norm (global norm; 0 = off), grad_clip_value (element-wise clamp; 0 = off).
   """
   lr = train_config.learning_rate
   decay = train_config.get("learning_rate_decay", 0.0)
-  schedule = (lambda step: lr / (1.0 + step * decay)) if decay else lr
+  halving = train_config.get("lr_halving_epochs", 0)
+  if decay and halving:
+    raise ConfigError("set train.learning_rate_decay or train.lr_halving_epochs, not both")
+  schedule = lr
+  if decay:
+    schedule = lambda step: lr / (1.0 + step * decay)
+  elif halving:
+    schedule = optax.exponential_decay(lr, transition_steps=halving * steps_per_epoch,
+                                       decay_rate=0.5, staircase=True)
   chain = []
   if train_config.get("grad_clip_norm", 0.0):
     chain.append(optax.clip_by_global_norm(train_config.grad_clip_norm))
@@ -101,7 +111,7 @@ class Trainer:
     self.task = self.task.fit_targets(self.dataset.splits["train"])
     if self.task.name == "regression" and config.model.get("num_outputs") != 1:
       raise ConfigError("task 'regression' needs model.num_outputs=1")
-    self.tx = create_optimizer(config.train)
+    self.tx = create_optimizer(config.train, self.steps_per_epoch())
     self._train_step = jax.jit(
         functools.partial(train_step, task=self.task, input_keys=self.input_keys),
         donate_argnums=0)

@@ -42,7 +42,8 @@ def data_dir(data_config) -> str:
 
 
 def create_dataset(data_config) -> Dataset:
-  """Builds the data set that `data_config.name` names ("histone_bins" or "deepdiff_pairs")."""
+  """Builds the data set that `data_config.name` names (histone_bins, deepdiff_pairs,
+  dna_sequences or simulated_motifs)."""
   name = data_config.name
   if name == "histone_bins":
     from regjax.datasets import histone_bins, histone_csv  # tfds import only when needed
@@ -65,4 +66,13 @@ def create_dataset(data_config) -> Dataset:
             "target": "lfc = log2((expr_B + 1) / (expr_A + 1))"}
     return Dataset(f"deepdiff_pairs/{data_config.cell_a}_vs_{data_config.cell_b}", splits,
                    ("marks_a", "marks_b"), "gene_id", info)
-  raise ConfigError(f"unknown data set {name!r}; expected one of: histone_bins, deepdiff_pairs")
+  if name in ("dna_sequences", "simulated_motifs"):
+    from regjax.datasets import dna, sequences
+    load = dna.load_sequences if name == "dna_sequences" else dna.load_simulated
+    splits, info = load(data_config, data_dir(data_config))
+    for arrays in splits.values():
+      arrays["sequence"] = sequences.one_hot(arrays["codes"])  # [N, L, 4], N -> zero row
+    label = info.get("tf") or info.get("motif") or "files"
+    return Dataset(f"{name}/{label}", splits, ("sequence",), "id", info)
+  raise ConfigError(f"unknown data set {name!r}; expected one of: histone_bins, deepdiff_pairs, "
+                    "dna_sequences, simulated_motifs")

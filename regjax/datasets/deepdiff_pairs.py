@@ -172,5 +172,4 @@ def load(cell_a: str, cell_b: str, data_dir: str,
   config = DeepdiffPairsConfig(name=name, cell_a=cell_a, cell_b=cell_b,
                                data_root=os.fspath(data_root or ""),
                                description=f"{cell_a} (A) vs {cell_b} (B)")
-  builder = DeepdiffPairs(config=config, data_dir=data_dir, file_format="array_record")
-  return tfds_io.prepare_and_read(builder, SPLITS)
+  return tfds_io.load(DeepdiffPairs, config, data_dir, SPLITS)

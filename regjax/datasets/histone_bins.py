@@ -111,5 +111,4 @@ def load(cell: str, data_dir: str, archive_dir: str | None = None) -> dict[str, 
   """
   config = builder_config(cell, archive_dir)
   download_config = tfds.download.DownloadConfig(manual_dir=archive_dir) if archive_dir else None
-  builder = HistoneBins(config=config, data_dir=data_dir, file_format="array_record")
-  return tfds_io.prepare_and_read(builder, histone_sources.SPLITS, download_config)
+  return tfds_io.load(HistoneBins, config, data_dir, histone_sources.SPLITS, download_config)

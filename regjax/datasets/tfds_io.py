@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import tensorflow_datasets as tfds
+from absl import logging
 
 
 def read_all(source) -> dict[str, np.ndarray]:
@@ -23,6 +26,24 @@ def read_all(source) -> dict[str, np.ndarray]:
       values = values.astype(np.int32)
     arrays[key] = values
   return arrays
+
+
+@contextlib.contextmanager
+def _quiet_absl():
+  """TFDS warns 'Using custom data configuration' for every config built at run time."""
+  previous = logging.get_verbosity()
+  logging.set_verbosity(logging.ERROR)
+  try:
+    yield
+  finally:
+    logging.set_verbosity(previous)
+
+
+def load(builder_class, config, data_dir: str, splits, download_config=None):
+  """{split: arrays} of `builder_class(config)`, preparing it first when `data_dir` has no copy."""
+  with _quiet_absl():
+    builder = builder_class(config=config, data_dir=data_dir, file_format="array_record")
+  return prepare_and_read(builder, splits, download_config)
 
 
 def prepare_and_read(builder: tfds.core.DatasetBuilder, splits, download_config=None):

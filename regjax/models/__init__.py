@@ -8,6 +8,7 @@ from regjax.errors import ConfigError
 from regjax.models.attentivechrome import AttentiveChrome
 from regjax.models.deepchrome import DeepChrome
 from regjax.models.deepdiff import DeepDiff
+from regjax.models.deepmotif import DeepMotifCNN, DeepMotifCNNRNN, DeepMotifRNN
 from regjax.models.lstm import BinLSTM
 
 MODELS: dict[str, type[nn.Module]] = {
@@ -15,6 +16,9 @@ MODELS: dict[str, type[nn.Module]] = {
     "attentivechrome": AttentiveChrome,
     "lstm": BinLSTM,
     "deepdiff": DeepDiff,
+    "deepmotif_cnn": DeepMotifCNN,
+    "deepmotif_rnn": DeepMotifRNN,
+    "deepmotif_cnnrnn": DeepMotifCNNRNN,
 }
 
 

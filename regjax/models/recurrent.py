@@ -4,9 +4,14 @@
 * `ContextAttention`: alpha = softmax over time of (h_t . w) with one learned context vector w, and
   the attended sum sum_t alpha_t h_t. Exactly AttentiveChrome's `rec_attention`: a plain dot
   product, no projection, no tanh, no bias.
+* `TorchRnnLSTMCell`: the LSTM of torch-rnn used by DeepMotif (one fused weight matrix and one bias,
+  weights N(0, 1/sqrt(H + D)), forget-gate bias 1); Flax's `OptimizedLSTMCell` cannot start its
+  forget gate at a different bias than the other gates.
 """
 
 from __future__ import annotations
+
+import math
 
 import jax
 import jax.numpy as jnp
@@ -20,6 +25,42 @@ def symmetric_uniform(scale: float):
   return init
 
 
+class TorchRnnLSTMCell(nn.RNNCellBase):
+  """LSTM cell with torch-rnn's parameterisation (DeepMotif's `util/LSTM.lua`).
+
+  Attributes:
+    features: H, the hidden size.
+    forget_bias: initial bias of the forget gate (1.0 in torch-rnn; the other gates start at 0).
+  """
+
+  features: int
+  forget_bias: float = 1.0
+
+  @nn.compact
+  def __call__(self, carry, x):
+    c, h = carry
+    hidden = self.features
+    fan = x.shape[-1] + hidden
+    kernel = self.param("kernel", nn.initializers.normal(1.0 / math.sqrt(fan)), (fan, 4 * hidden))
+    bias = self.param("bias", lambda key, shape: jnp.zeros(shape).at[hidden:2 * hidden].set(
+        self.forget_bias), (4 * hidden,))
+    gates = jnp.concatenate([x, h], axis=-1) @ kernel + bias
+    i, f, o, g = jnp.split(gates, 4, axis=-1)  # torch-rnn's gate order
+    c = jax.nn.sigmoid(f) * c + jax.nn.sigmoid(i) * jnp.tanh(g)
+    h = jax.nn.sigmoid(o) * jnp.tanh(c)
+    return (c, h), h
+
+  @nn.nowrap
+  def initialize_carry(self, rng, input_shape):
+    del rng
+    shape = (*input_shape[:-1], self.features)
+    return jnp.zeros(shape), jnp.zeros(shape)
+
+  @property
+  def num_feature_axes(self) -> int:
+    return 1
+
+
 class BiLSTM(nn.Module):
   """A bidirectional LSTM.
 
@@ -29,14 +70,18 @@ class BiLSTM(nn.Module):
       0 keeps Flax's LSTM defaults.
     unroll: time steps per loop iteration of the scan (a speed knob, same numbers).
     return_carry: also return the final (c, h) of both directions.
+    cell: "flax" (OptimizedLSTMCell) or "torch_rnn" (TorchRnnLSTMCell, DeepMotif's LSTM).
   """
 
   hidden_size: int
   init_scale: float = 0.0
   unroll: int = 1
   return_carry: bool = False
+  cell: str = "flax"
 
   def _cell(self):
+    if self.cell == "torch_rnn":
+      return TorchRnnLSTMCell(self.hidden_size)
     if self.init_scale > 0:
       init = symmetric_uniform(self.init_scale)
       return nn.OptimizedLSTMCell(self.hidden_size, kernel_init=init, recurrent_kernel_init=init,

@@ -1,0 +1,221 @@
+"""DNA sequences: strict readers (DeepBind TSV, FASTA), encoding, and the dinucleotide shuffle.
+
+Encoding: A, C, G, T (upper or lower case) -> codes 0..3; N and any other letter -> 4, which one-hot
+encodes as an all-zero row (DeepMotif's OneHot layer did the same). Every sequence is brought to a
+fixed length around its centre: longer ones are cropped symmetrically (peaks are centred on the
+summit), shorter ones padded with N on both sides (the extra base, if odd, on the right).
+
+Readers:
+* DeepBind TSV (optionally gzipped), header `FoldID EventID seq Bound` (tab-separated; column order
+  free, `FoldID` optional), Bound 0 or 1.
+* FASTA: `>ID [label]`; the label is the last token of the header when it is 0 or 1 (DeepMotif's
+  files have the label alone, `>1`). A file with no labels at all is read as peaks (all 1).
+A file with no records, a missing column, a label other than 0/1, or a sequence without a single
+A/C/G/T raises a DataFormatError naming the file and the line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import os
+
+import numpy as np
+
+from regjax.errors import DataFormatError
+
+ALPHABET = "ACGT"
+N_CODE = 4
+_CODES = np.full(256, N_CODE, dtype=np.uint8)
+for _i, _base in enumerate(ALPHABET):
+  _CODES[ord(_base)] = _i
+  _CODES[ord(_base.lower())] = _i
+
+
+@dataclasses.dataclass(frozen=True)
+class SequenceSet:
+  """Sequences of one file.
+
+  Attributes:
+    ids: N identifiers.
+    sequences: N strings as read (any length).
+    labels: int32 [N], 1 = bound.
+  """
+
+  ids: tuple[str, ...]
+  sequences: tuple[str, ...]
+  labels: np.ndarray
+
+
+def encode(sequence: str, length: int) -> np.ndarray:
+  """Codes uint8 [length] of one sequence, centre-cropped or N-padded to `length`."""
+  codes = _CODES[np.frombuffer(sequence.encode("ascii", "replace"), dtype=np.uint8)]
+  if len(codes) >= length:
+    start = (len(codes) - length) // 2
+    return codes[start:start + length]
+  left = (length - len(codes)) // 2
+  out = np.full(length, N_CODE, dtype=np.uint8)
+  out[left:left + len(codes)] = codes
+  return out
+
+
+def one_hot(codes: np.ndarray) -> np.ndarray:
+  """float32 [..., L, 4] from codes [..., L]; code 4 (N) -> all-zero row."""
+  return np.eye(5, 4, dtype=np.float32)[codes]
+
+
+def decode(codes: np.ndarray) -> str:
+  return "".join("ACGTN"[c] for c in codes)
+
+
+def _open(path):
+  path = os.fspath(path)
+  if not os.path.isfile(path):
+    raise DataFormatError(path, "file not found")
+  return gzip.open(path, "rt") if path.endswith(".gz") else open(path, "rt")
+
+
+def _check_sequence(path, line_no: int, sequence: str) -> None:
+  if not sequence or (_CODES[np.frombuffer(sequence.encode("ascii", "replace"),
+                                           dtype=np.uint8)] == N_CODE).all():
+    raise DataFormatError(path, f"sequence has no A, C, G or T: {sequence[:40]!r}", line_no)
+
+
+def _label(path, line_no: int, text: str) -> int:
+  if text not in ("0", "1"):
+    raise DataFormatError(path, f"expected a label 0 or 1, found {text!r}", line_no)
+  return int(text)
+
+
+def read_deepbind_tsv(path) -> SequenceSet:
+  """Reads a DeepBind-format file (`FoldID EventID seq Bound`)."""
+  ids, seqs, labels = [], [], []
+  try:
+    with _open(path) as f:
+      header = None
+      for line_no, line in enumerate(f, start=1):
+        if not line.strip():
+          continue
+        fields = line.rstrip("\n\r").split("\t")
+        if header is None:
+          header = fields
+          missing = [c for c in ("EventID", "seq", "Bound") if c not in header]
+          if missing:
+            raise DataFormatError(path, f"header lacks column(s) {', '.join(missing)}; expected "
+                                  "tab-separated FoldID, EventID, seq, Bound", line_no)
+          columns = {name: header.index(name) for name in ("EventID", "seq", "Bound")}
+          continue
+        if len(fields) != len(header):
+          raise DataFormatError(path, f"expected {len(header)} tab-separated columns "
+                                f"({', '.join(header)}), found {len(fields)}", line_no)
+        sequence = fields[columns["seq"]].strip()
+        _check_sequence(path, line_no, sequence)
+        ids.append(fields[columns["EventID"]].strip())
+        seqs.append(sequence)
+        labels.append(_label(path, line_no, fields[columns["Bound"]].strip()))
+  except (UnicodeDecodeError, gzip.BadGzipFile, EOFError) as e:
+    raise DataFormatError(path, f"not a readable text file ({e})") from None
+  if not seqs:
+    raise DataFormatError(path, "file has no sequences; expected a header FoldID, EventID, seq, "
+                          "Bound and one row per sequence")
+  return SequenceSet(tuple(ids), tuple(seqs), np.asarray(labels, np.int32))
+
+
+def read_fasta(path) -> SequenceSet:
+  """Reads FASTA whose headers end in an optional 0/1 label (no labels at all: all peaks)."""
+  records: list[list] = []  # [line_no, header tokens, sequence parts]
+  try:
+    with _open(path) as f:
+      for line_no, line in enumerate(f, start=1):
+        line = line.strip()
+        if not line:
+          continue
+        if line.startswith(">"):
+          records.append([line_no, line[1:].split(), []])
+        elif not records:
+          raise DataFormatError(path, "expected a FASTA header line starting with '>'", line_no)
+        else:
+          records[-1][2].append(line)
+  except (UnicodeDecodeError, gzip.BadGzipFile, EOFError) as e:
+    raise DataFormatError(path, f"not a readable text file ({e})") from None
+  if not records:
+    raise DataFormatError(path, "file has no sequences; expected FASTA records '>ID [0|1]'")
+  labelled = [bool(tokens) and tokens[-1] in ("0", "1") for _, tokens, _ in records]
+  if any(labelled) and not all(labelled):
+    line_no = records[labelled.index(False)][0]
+    raise DataFormatError(path, "this record has no 0/1 label at the end of its header, but "
+                          "others do", line_no)
+  ids, seqs, labels = [], [], []
+  for index, (line_no, tokens, parts) in enumerate(records):
+    sequence = "".join(parts)
+    _check_sequence(path, line_no, sequence)
+    name_tokens = tokens[:-1] if all(labelled) else tokens
+    ids.append(name_tokens[0] if name_tokens else f"seq{index + 1}")
+    seqs.append(sequence)
+    labels.append(int(tokens[-1]) if all(labelled) else 1)
+  return SequenceSet(tuple(ids), tuple(seqs), np.asarray(labels, np.int32))
+
+
+def read_sequences(path) -> SequenceSet:
+  """DeepBind TSV or FASTA, by extension (.fa, .fasta, .fna, optionally .gz) or first character."""
+  name = os.fspath(path).lower().removesuffix(".gz")
+  if name.endswith((".fa", ".fasta", ".fna")):
+    return read_fasta(path)
+  with _open(path) as f:
+    first = f.read(1)
+  return read_fasta(path) if first == ">" else read_deepbind_tsv(path)
+
+
+def dinucleotide_shuffle(codes: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+  """A uniformly random sequence with exactly the dinucleotide counts of `codes` (Altschul-Erickson).
+
+  The sequence is an Eulerian path through the multigraph of its letters; a random path with the
+  same first letter is drawn by (1) choosing, for every letter but the last one, a random last
+  exit edge such that these edges form a tree leading to the last letter (rejection sampling), and
+  (2) using each letter's other exits in random order before its last one.
+
+  Args:
+    codes: int [L] sequence codes (N is just a fifth letter here).
+    rng: the source of randomness (seeded by the caller).
+
+  Returns:
+    int [L] with the same first and last letter and the same count of every dinucleotide.
+  """
+  codes = np.asarray(codes)
+  if len(codes) < 3:
+    return codes.copy()
+  letters = np.unique(codes)
+  exits = {int(v): list(codes[1:][codes[:-1] == v]) for v in letters}
+  last = int(codes[-1])
+  while True:
+    last_exit = {v: int(rng.choice(edges)) for v, edges in exits.items() if v != last and edges}
+    if _is_tree(last_exit, last):
+      break
+  order = {}
+  for v, edges in exits.items():
+    edges = list(edges)
+    if v in last_exit:
+      edges.remove(last_exit[v])
+      order[v] = [edges[i] for i in rng.permutation(len(edges))] + [last_exit[v]]
+    else:
+      order[v] = [edges[i] for i in rng.permutation(len(edges))]
+  out = np.empty_like(codes)
+  out[0] = current = int(codes[0])
+  used = {v: 0 for v in order}
+  for i in range(1, len(codes)):
+    following = int(order[current][used[current]])
+    used[current] += 1
+    out[i] = current = following
+  return out
+
+
+def _is_tree(last_exit: dict[int, int], root: int) -> bool:
+  """True when following last exits from every letter reaches `root` without a cycle."""
+  for start in last_exit:
+    seen, v = set(), start
+    while v != root:
+      if v in seen or v not in last_exit:
+        return False
+      seen.add(v)
+      v = last_exit[v]
+  return True
