@@ -73,10 +73,16 @@ class _RecurrentHead(nn.Module):
   unroll: int
 
   @nn.compact
-  def __call__(self, x: jax.Array, train: bool) -> jax.Array:
-    states = BiLSTM(self.hidden_size, unroll=self.unroll, cell="torch_rnn")(x)  # [B, L, 2H]
+  def __call__(self, x: jax.Array, train: bool, lengths: jax.Array | None = None) -> jax.Array:
+    """x: float [B, L, D]; lengths: optional int [B], only the first lengths[b] positions count."""
+    states = BiLSTM(self.hidden_size, unroll=self.unroll, cell="torch_rnn")(x, lengths)  # [B, L, 2H]
     states = nn.Dropout(self.dropout_rate)(states, deterministic=not train)
-    return nn.Dense(self.num_outputs, kernel_init=layers.torch_default_init)(states.mean(axis=1))
+    if lengths is None:
+      pooled = states.mean(axis=1)
+    else:
+      valid = (jnp.arange(x.shape[1])[None, :] < lengths[:, None]).astype(states.dtype)
+      pooled = (states * valid[..., None]).sum(axis=1) / jnp.maximum(valid.sum(1), 1)[:, None]
+    return nn.Dense(self.num_outputs, kernel_init=layers.torch_default_init)(pooled)
 
 
 class DeepMotifRNN(nn.Module):
@@ -91,11 +97,20 @@ class DeepMotifRNN(nn.Module):
   num_outputs: int = 2
   unroll: int = 1
 
-  @nn.compact
+  def setup(self):
+    self.rnn = _RecurrentHead(self.hidden_size, self.dropout_rate, self.num_outputs, self.unroll)
+
+  def recurrent_input(self, sequence: jax.Array) -> jax.Array:
+    """What the BiLSTM reads: the one-hot sequence itself [B, L, 4]."""
+    return sequence
+
+  def recurrent_output(self, features: jax.Array, lengths: jax.Array) -> jax.Array:
+    """Logits [B, 2] of the BiLSTM block on the first `lengths` positions of `features`."""
+    return self.rnn(features, False, lengths)
+
   def __call__(self, sequence: jax.Array, train: bool = False) -> jax.Array:
     """sequence: float [B, L, 4] one-hot -> float [B, num_outputs] logits."""
-    return _RecurrentHead(self.hidden_size, self.dropout_rate, self.num_outputs, self.unroll,
-                          name="rnn")(sequence, train)
+    return self.rnn(sequence, train)
 
 
 class DeepMotifCNNRNN(nn.Module):
@@ -119,6 +134,14 @@ class DeepMotifCNNRNN(nn.Module):
   def conv_features(self, sequence: jax.Array) -> jax.Array:
     """Convolution + ReLU, float [B, L, num_filters] (the CNN part DeMo runs once)."""
     return nn.relu(self.conv(sequence))
+
+  def recurrent_input(self, sequence: jax.Array) -> jax.Array:
+    """What the BiLSTM reads: the convolution features of the whole sequence [B, L, 128]."""
+    return self.conv_features(sequence)
+
+  def recurrent_output(self, features: jax.Array, lengths: jax.Array) -> jax.Array:
+    """Logits [B, 2] of the BiLSTM block on the first `lengths` positions of `features`."""
+    return self.rnn(features, False, lengths)
 
   def __call__(self, sequence: jax.Array, train: bool = False) -> jax.Array:
     """sequence: float [B, L, 4] one-hot -> float [B, num_outputs] logits."""

@@ -89,12 +89,16 @@ class BiLSTM(nn.Module):
     return nn.OptimizedLSTMCell(self.hidden_size)
 
   @nn.compact
-  def __call__(self, x: jax.Array):
-    """x: float [B, T, D] -> float [B, T, 2H] (forward states first), plus carries if asked."""
+  def __call__(self, x: jax.Array, seq_lengths: jax.Array | None = None):
+    """x: float [B, T, D] -> float [B, T, 2H] (forward states first), plus carries if asked.
+
+    seq_lengths: optional int [B]; positions >= the length are padding (their outputs are
+    meaningless) and the backward LSTM starts at the last real position.
+    """
     bidirectional = nn.Bidirectional(
         nn.RNN(self._cell(), unroll=self.unroll), nn.RNN(self._cell(), unroll=self.unroll),
         return_carry=self.return_carry)
-    return bidirectional(x)
+    return bidirectional(x, seq_lengths=seq_lengths)
 
 
 class ContextAttention(nn.Module):

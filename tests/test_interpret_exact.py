@@ -1,0 +1,112 @@
+"""Interpretation methods against exact answers: for a linear model saliency is the weights,
+integrated gradients are (x - baseline) * w, and ISM deltas are weight differences."""
+
+from __future__ import annotations
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from regjax import interpret
+from regjax.datasets import sequences
+
+
+class Linear(nn.Module):
+  @nn.compact
+  def __call__(self, x, train=False):
+    return nn.Dense(1)(x.reshape(x.shape[0], -1))
+
+
+class TwoClassLinear(nn.Module):
+  """Softmax over [0, w.x + b]: log-odds of class 1 are exactly w.x + b."""
+
+  @nn.compact
+  def __call__(self, x, train=False):
+    logit = nn.Dense(1)(x.reshape(x.shape[0], -1))
+    return jnp.concatenate([jnp.zeros_like(logit), logit], axis=-1)
+
+
+@pytest.fixture(params=[Linear, TwoClassLinear], ids=["one_logit", "softmax"])
+def linear(request):
+  model = request.param()
+  params = model.init(jax.random.key(0), jnp.zeros((1, 30, 4)))["params"]
+  weights = np.asarray(params["Dense_0"]["kernel"][:, 0]).reshape(30, 4)
+  return model, params, weights
+
+
+@pytest.fixture
+def dna():
+  rng = np.random.default_rng(1)
+  codes = rng.integers(0, 4, (7, 30))
+  codes[0, 5] = 4  # an N
+  return codes, sequences.one_hot(codes)
+
+
+def test_saliency_is_the_weights(linear, dna):
+  model, params, weights = linear
+  _, x = dna
+  grads = interpret.saliency(model.apply, params, x, chunk_size=3)
+  np.testing.assert_allclose(grads, np.broadcast_to(weights, x.shape), rtol=1e-5, atol=1e-6)
+  observed = interpret.saliency(model.apply, params, x, method="observed_base")
+  np.testing.assert_allclose(observed, np.abs(weights) * x, rtol=1e-5, atol=1e-6)
+  times_input = interpret.saliency(model.apply, params, x, method="gradient_x_input")
+  np.testing.assert_allclose(times_input, weights * x, rtol=1e-5, atol=1e-6)
+
+
+def test_integrated_gradients_are_input_times_weights(linear, dna):
+  model, params, weights = linear
+  codes, x = dna
+  for baselines in (None, interpret.shuffled_baselines(codes)):
+    b = np.zeros_like(x) if baselines is None else baselines
+    attributions = interpret.integrated_gradients(model.apply, params, x, baselines, steps=8,
+                                                  chunk_size=3)
+    np.testing.assert_allclose(attributions, (x - b) * weights, rtol=1e-4, atol=1e-5)
+    gap = interpret.completeness_gap(model.apply, params, x, baselines, attributions)
+    np.testing.assert_allclose(gap, 0.0, atol=1e-4)
+
+
+def test_ism_deltas_are_weight_differences(linear, dna):
+  model, params, weights = linear
+  codes, x = dna
+  deltas = interpret.in_silico_mutagenesis(model.apply, params, x, chunk_size=2)
+  assert deltas.shape == (7, 30, 4)
+  for n in range(7):
+    for i in range(30):
+      observed = codes[n, i]
+      for b in range(4):
+        if observed == 4:  # N: substitutions to C, G, T from an all-zero row
+          expected = weights[i, b] if b != 0 else 0.0
+        else:
+          expected = 0.0 if b == observed else weights[i, b] - weights[i, observed]
+        assert deltas[n, i, b] == pytest.approx(expected, abs=1e-5)
+
+
+def test_tuple_inputs_give_tuple_maps():
+  class Pair(nn.Module):
+    @nn.compact
+    def __call__(self, a, b, train=False):
+      return {"lfc": nn.Dense(1)(a.reshape(a.shape[0], -1) - b.reshape(b.shape[0], -1))[:, 0]}
+
+  model = Pair()
+  a = np.ones((5, 3, 2), np.float32)
+  params = model.init(jax.random.key(0), a, a)["params"]
+  grad_a, grad_b = interpret.saliency(model.apply, params, (a, 2 * a))
+  w = np.asarray(params["Dense_0"]["kernel"][:, 0]).reshape(3, 2)
+  np.testing.assert_allclose(grad_a, np.broadcast_to(w, a.shape), rtol=1e-5)
+  np.testing.assert_allclose(grad_b, -np.broadcast_to(w, a.shape), rtol=1e-5)
+
+
+def test_class_optimization_of_a_linear_model_follows_the_weights():
+  model = Linear()
+  params = model.init(jax.random.key(0), jnp.zeros((1, 30, 4)))["params"]
+  weights = np.asarray(params["Dense_0"]["kernel"][:, 0]).reshape(30, 4)
+  on = interpret.class_optimization(model.apply, params, (30, 4), target_class=1, num_starts=4,
+                                    steps=300, learning_rate=0.05)
+  off = interpret.class_optimization(model.apply, params, (30, 4), target_class=0, num_starts=4,
+                                     steps=300, learning_rate=0.05)
+  # ON pushes inputs up where the weight is positive and to 0 where it is negative; OFF the reverse.
+  assert np.corrcoef(on["mean"].ravel(), weights.ravel())[0, 1] > 0.8
+  assert np.corrcoef(off["mean"].ravel(), weights.ravel())[0, 1] < -0.8
+  assert on["inputs"].shape == (4, 30, 4) and on["p_class"].min() > 0.5
