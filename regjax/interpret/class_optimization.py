@@ -4,8 +4,13 @@ Starting from U(0, 1) inputs, minimise NLL(class | x) + lambda ||x||^2 with RMSp
 eps 1e-8; the originals passed momentum 0.9, which Torch's rmsprop ignores), 1000 steps, lambda
 0.009 -- DeMo Dashboard (lr 0.05, DNA) and DeepChrome's `7_viz.lua` (lr 0.1, histone maps). Then
 clamp to [0, 1] and divide by the global maximum; for DNA add 0.01 and normalise every position to
-sum to 1, giving a position weight matrix. Many random starts run at once (vmap) and the mean and the
-spread across starts are reported; both classes are available (the originals optimised ON only).
+sum to 1, giving a position weight matrix. Many random starts run at once (batched) and the mean and
+the spread across starts are reported; both classes are available (the originals optimised ON only).
+
+One deliberate change: by default x is clamped to [0, 1] after every step (projected gradient
+descent), not only at the end. Unconstrained, RMSprop's fixed-size steps and the L2 term drive a
+ReLU network's inputs negative until every unit is dead and all starts end at the same blank map
+(seen with our DeepMotif CNN); `clamp_each_step=False` restores the original.
 """
 
 from __future__ import annotations
@@ -21,8 +26,9 @@ from regjax.interpret.core import model_score
 
 
 @functools.partial(jax.jit, static_argnames=("score", "shape", "target_class", "num_starts",
-                                             "steps", "learning_rate", "l2"))
-def _optimise(params, key, *, score, shape, target_class, num_starts, steps, learning_rate, l2):
+                                             "steps", "learning_rate", "l2", "clamp_each_step"))
+def _optimise(params, key, *, score, shape, target_class, num_starts, steps, learning_rate, l2,
+              clamp_each_step):
   x0 = jax.random.uniform(key, (num_starts, *shape))
   tx = optax.rmsprop(learning_rate, decay=0.99, eps=1e-8)
 
@@ -36,7 +42,10 @@ def _optimise(params, key, *, score, shape, target_class, num_starts, steps, lea
     x, opt_state = carry
     grads = jax.grad(objective)(x)
     updates, opt_state = tx.update(grads, opt_state)
-    return (optax.apply_updates(x, updates), opt_state), None
+    x = optax.apply_updates(x, updates)
+    if clamp_each_step:
+      x = jnp.clip(x, 0.0, 1.0)
+    return (x, opt_state), None
 
   (x, _), _ = jax.lax.scan(step, (x0, tx.init(x0)), None, length=steps)
   return x, jax.nn.sigmoid(score(params, x))
@@ -44,7 +53,8 @@ def _optimise(params, key, *, score, shape, target_class, num_starts, steps, lea
 
 def class_optimization(apply_fn, params, shape: tuple[int, ...], target_class: int = 1,
                        num_starts: int = 16, steps: int = 1000, learning_rate: float = 0.05,
-                       l2: float = 0.009, seed: int = 0, pwm: bool = False) -> dict[str, np.ndarray]:
+                       l2: float = 0.009, seed: int = 0, pwm: bool = False,
+                       clamp_each_step: bool = True) -> dict[str, np.ndarray]:
   """Optimised inputs of a class from `num_starts` random starts.
 
   Args:
@@ -53,6 +63,7 @@ def class_optimization(apply_fn, params, shape: tuple[int, ...], target_class: i
     target_class: 1 (on / bound) or 0 (off / unbound).
     learning_rate: 0.05 for DeMo's DNA, 0.1 for DeepChrome's histone maps.
     pwm: DNA post-processing (+0.01, rows normalised to 1).
+    clamp_each_step: project onto [0, 1] after every step (see the module docstring).
 
   Returns:
     {"inputs": [S, *shape] post-processed maps, "mean": [*shape], "std": [*shape] across starts,
@@ -60,7 +71,8 @@ def class_optimization(apply_fn, params, shape: tuple[int, ...], target_class: i
   """
   x, p_one = _optimise(params, jax.random.key(seed), score=model_score(apply_fn, None),
                        shape=tuple(shape), target_class=target_class, num_starts=num_starts,
-                       steps=steps, learning_rate=learning_rate, l2=l2)
+                       steps=steps, learning_rate=learning_rate, l2=l2,
+                       clamp_each_step=clamp_each_step)
   x = np.clip(np.asarray(x), 0.0, 1.0)
   peak = x.reshape(num_starts, -1).max(axis=1).reshape((-1,) + (1,) * len(shape))
   x = np.divide(x, peak, out=np.zeros_like(x), where=peak > 0)

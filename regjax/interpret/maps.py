@@ -54,6 +54,8 @@ def motif_match(profile: np.ndarray, motif: np.ndarray) -> dict:
   for strand, target in ((1, motif), (-1, _reverse_complement_pwm(motif))):
     for start in range(len(profile) - width + 1):
       block = profile[start:start + width].ravel()
+      if block.std() == 0:
+        continue  # a flat block has no correlation with anything
       r = np.corrcoef(block, target.ravel())[0, 1]
       if np.isfinite(r) and r > best["pearson_r"]:
         best = {"pearson_r": float(r), "start": start, "strand": strand}

@@ -1,0 +1,139 @@
+"""Interpretation against planted ground truth (simulated data), with trained models.
+
+DNA: a real CTCF motif planted in half of the sequences (positions kept). Histone marks: the label
+depends only on H3K4me3-like mark 3 over bins 45-54. Measured here (seed 0): saliency's best
+19-bp window overlaps the motif in 98 % of positives, ISM's most damaging substitution is inside
+the motif in 98 %, class optimisation's PWMs match CTCF with r 0.8-0.93 (for most starts), temporal outputs rise
+across the motif in 98 %; on histones 29 % (DeepChrome) and 53 % (AttentiveChrome) of the
+|gradient x input| mass sits in the planted mark and range (2 % uniform), beta puts 0.99 on the
+mark and alpha 33 % of the mark's bin attention on the range (10 % uniform).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from regjax import datasets, interpret, train
+from regjax.datasets import simulation
+from tests.conftest import load_config
+
+pytestmark = pytest.mark.slow
+MOTIF = "CTCF_known1"
+
+
+def _train_dna(name: str, tmp_path_factory):
+  config = load_config(name)
+  config.data.name = "simulated_motifs"
+  config.train.num_epochs = 5
+  config.train.batch_size = 64
+  workdir = str(tmp_path_factory.mktemp(name))
+  results = train.train_and_evaluate(config, workdir)
+  assert results["test"]["auroc"] > 0.95
+  trainer, params = train.load_trained(workdir)
+  test = trainer.dataset.splits["test"]
+  positives = np.flatnonzero(test["label"] == 1)[:150]
+  return trainer, params, test["sequence"][positives], test["motif_start"][positives]
+
+
+@pytest.fixture(scope="module")
+def cnn(tmp_path_factory):
+  return _train_dna("deepmotif_cnn", tmp_path_factory)
+
+
+def _inside(positions, starts, width):
+  return (positions >= starts) & (positions < starts + width)
+
+
+def test_saliency_finds_the_planted_motif(cnn):
+  trainer, params, x, starts = cnn
+  width = len(simulation.get_motif(MOTIF))
+  maps = interpret.saliency(trainer.model.apply, params, x, method="observed_base")
+  windows = interpret.best_window(maps.sum(-1), width)
+  share = np.mean(np.abs(windows - starts) < width)  # the windows overlap
+  print(f"saliency window overlaps the motif in {share:.1%}")
+  assert share >= 0.8
+
+
+def test_ism_damage_is_inside_the_motif(cnn):
+  trainer, params, x, starts = cnn
+  width = len(simulation.get_motif(MOTIF))
+  deltas = interpret.in_silico_mutagenesis(trainer.model.apply, params, x[:60])
+  worst = deltas.min(axis=-1).argmin(axis=-1)
+  share = np.mean(_inside(worst, starts[:60], width))
+  print(f"most damaging substitution inside the motif in {share:.1%}")
+  assert share >= 0.8
+
+
+def test_class_optimization_recovers_the_motif(cnn):
+  trainer, params, _, _ = cnn
+  motif = simulation.get_motif(MOTIF)
+  result = interpret.class_optimization(trainer.model.apply, params, (101, 4), target_class=1,
+                                        num_starts=8, pwm=True)
+  matches = [interpret.motif_match(pwm, motif)["pearson_r"] for pwm in result["inputs"]]
+  print(f"class-optimisation PWM vs {MOTIF}: r = {np.round(matches, 2)}")
+  # A few random starts can end where every ReLU is off (P stays at the blank-input value); the
+  # start the model finds most "bound", and most starts, carry the motif.
+  assert result["p_class"].max() > 0.9
+  assert matches[int(np.argmax(result["p_class"]))] >= 0.7
+  assert np.mean(np.array(matches) >= 0.7) >= 0.5
+  np.testing.assert_allclose(result["inputs"].sum(-1), 1.0, rtol=1e-5)  # PWM rows
+
+
+def test_temporal_outputs_rise_across_the_motif(tmp_path_factory):
+  trainer, params, x, starts = _train_dna("deepmotif_cnnrnn", tmp_path_factory)
+  x, starts = x[:80], starts[:80]
+  width = len(simulation.get_motif(MOTIF))
+  forward, backward = interpret.temporal_outputs(trainer.model, params, x)
+  rows = np.arange(len(x))
+  rise_forward = forward[rows, np.minimum(starts + width + 4, 100)] - forward[rows,
+                                                                               np.maximum(starts - 1, 0)]
+  rise_backward = backward[rows, np.maximum(starts - 4, 0)] - backward[rows,
+                                                                       np.minimum(starts + width, 100)]
+  print(f"forward rises in {np.mean(rise_forward > 0):.1%}, backward in {np.mean(rise_backward > 0):.1%}")
+  assert np.mean(rise_forward > 0) >= 0.8 and np.mean(rise_backward > 0) >= 0.8
+  np.testing.assert_allclose(forward[:, -1], backward[:, 0], atol=1e-5)  # both = the full sequence
+
+
+def _histone_dataset():
+  splits = {}
+  for seed, (split, count) in enumerate([("train", 600), ("valid", 200), ("test", 200)]):
+    sim = simulation.simulate_histones(count, seed=seed)
+    splits[split] = {"marks": sim.marks, "label": sim.labels,
+                     "gene_id": np.array([f"g{i}" for i in range(count)]),
+                     "log_expression": np.zeros(count, np.float32)}
+  return datasets.Dataset("simulated_histones", splits, ("marks",), "gene_id",
+                          {"mark_names": ["m0", "m1", "m2", "m3", "m4"]})
+
+
+def _fit(config_name: str, dataset, learning_rate: float, epochs: int):
+  config = load_config(config_name)
+  config.train.learning_rate = learning_rate
+  trainer = train.Trainer(config, dataset)
+  state, key = trainer.init_state()
+  for epoch in range(1, epochs + 1):
+    state, _ = trainer.train_epoch(state, key, epoch)
+  assert trainer.evaluate(state.params, "test")[0]["auroc"] > 0.98
+  return trainer, state.params
+
+
+@pytest.mark.parametrize("config_name,learning_rate,epochs,min_share", [
+    ("deepchrome", 1e-3, 8, 0.10), ("attentivechrome", 1e-3, 10, 0.10)])
+def test_histone_saliency_concentrates_on_the_planted_mark(config_name, learning_rate, epochs,
+                                                           min_share):
+  dataset = _histone_dataset()
+  trainer, params = _fit(config_name, dataset, learning_rate, epochs)
+  test = dataset.splits["test"]
+  on = test["label"] == 1
+  maps = np.abs(interpret.saliency(trainer.model.apply, params, test["marks"][on],
+                                   method="gradient_x_input"))
+  share = maps[:, 45:55, 3].sum() / maps.sum()
+  print(f"{config_name}: {share:.1%} of |gradient x input| on the planted mark and bins (2% uniform)")
+  assert share >= min_share
+  if config_name == "attentivechrome":
+    maps = interpret.attention_maps(trainer.model, params, test["marks"][on])
+    beta = maps["beta"].mean(0)
+    alpha_share = maps["alpha"][:, 3, 45:55].sum(-1).mean()
+    print(f"beta {np.round(beta, 3)}; alpha share of the planted bins {alpha_share:.1%} (10% uniform)")
+    assert int(np.argmax(beta)) == 3 and beta[3] > 0.5
+    assert alpha_share >= 0.2
