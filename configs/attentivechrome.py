@@ -14,7 +14,7 @@ from regjax import configlib
 
 
 def get_config(arg: str | None = None):
-  args = configlib.parse_args(arg, {"runlocal"})
+  args = configlib.parse_args(arg, {"runlocal", "interpret_fast"})
   config = configlib.experiment(
       task="classification",
       data=configlib.histone_data(),
@@ -22,4 +22,6 @@ def get_config(arg: str | None = None):
       train=configlib.attentivechrome_training())
   if "runlocal" in args:
     config.train.num_epochs = 2
+  if "interpret_fast" in args:
+    config.interpret = configlib.interpret_fast()
   return config

@@ -18,7 +18,7 @@ from regjax import configlib
 
 
 def get_config(arg: str | None = None):
-  args = configlib.parse_args(arg, {"faithful", "runlocal"})
+  args = configlib.parse_args(arg, {"faithful", "runlocal", "interpret_fast"})
   config = configlib.experiment(
       task="classification",
       data=configlib.histone_data(),
@@ -32,4 +32,6 @@ def get_config(arg: str | None = None):
     config.train.num_epochs = 99
   if "runlocal" in args:
     config.train.num_epochs = 3
+  if "interpret_fast" in args:
+    config.interpret = configlib.interpret_fast()
   return config

@@ -26,7 +26,7 @@ from regjax import configlib
 
 
 def get_config(arg: str | None = None):
-  args = configlib.parse_args(arg, {"faithful", "runlocal"})
+  args = configlib.parse_args(arg, {"faithful", "runlocal", "interpret_fast"})
   config = configlib.experiment(
       task="differential",
       data=configlib.deepdiff_data(),
@@ -51,4 +51,6 @@ def get_config(arg: str | None = None):
     config.loss.standardize_targets = False
   if "runlocal" in args:
     config.train.num_epochs = 2
+  if "interpret_fast" in args:
+    config.interpret = configlib.interpret_fast()
   return config

@@ -20,7 +20,7 @@ from regjax import configlib
 
 
 def get_config(arg: str | None = None):
-  args = configlib.parse_args(arg, {"runlocal"})
+  args = configlib.parse_args(arg, {"runlocal", "interpret_fast"})
   config = configlib.experiment(
       task="classification",
       data=configlib.dna_data("REST"),
@@ -32,4 +32,6 @@ def get_config(arg: str | None = None):
     config.data.num_train, config.data.num_valid, config.data.num_test = 2000, 300, 300
     config.train.num_epochs = 2
     config.train.batch_size = 64
+  if "interpret_fast" in args:
+    config.interpret = configlib.interpret_fast()
   return config

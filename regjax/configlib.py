@@ -59,7 +59,26 @@ def experiment(task: str, data: ml_collections.ConfigDict, model: dict,
   config.model = ml_collections.ConfigDict(model)
   if train is not None:
     config.train = train
+  config.interpret = interpretation()
   return config
+
+
+def interpretation() -> ml_collections.ConfigDict:
+  """Settings of --mode=interpret (regjax/interpret/report.py)."""
+  return ml_collections.ConfigDict({
+      "num_sequences": 50,     # DNA: bound test sequences attributed (saliency, IG, ISM, temporal)
+      "num_plots": 4,          # DNA: sequences drawn
+      "num_starts": 16,        # class optimisation random starts
+      "steps": 1000,           # class optimisation steps
+      "ig_steps": 50,          # integrated-gradients steps
+  })
+
+
+def interpret_fast() -> ml_collections.ConfigDict:
+  """A quick --mode=interpret (smoke tests, a first look)."""
+  fast = interpretation()
+  fast.update({"num_sequences": 6, "num_plots": 1, "num_starts": 2, "steps": 50, "ig_steps": 8})
+  return fast
 
 
 def deepchrome_model(num_outputs: int = 2) -> dict:

@@ -1,7 +1,10 @@
 """Command line: `python -m regjax.main --config=configs/<experiment>.py --workdir=DIR [--mode=...]`.
 
 Modes: train (default; resumes an interrupted run in the same workdir), evaluate (re-evaluates the
-best checkpoint of a workdir). Any config field can be overridden: --config.train.num_epochs=5.
+best checkpoint of a workdir), interpret (every interpretation method that applies, written to
+WORKDIR/interpret/ with an index.md), predict (scores --input=FILE with the trained model and writes
+a TSV to --output or WORKDIR/predictions/). Any config field can be overridden:
+--config.train.num_epochs=5.
 A mistake on the command line or in the input data ends with one `error: ...` line and exit code 2.
 """
 
@@ -13,14 +16,19 @@ import sys
 from absl import app, flags, logging
 from ml_collections import config_flags
 
-from regjax import runner
+from regjax import predict, runner
+from regjax.interpret import report
 from regjax.errors import UserError
 
 FLAGS = flags.FLAGS
 config_flags.DEFINE_config_file("config", None, "Experiment config file (configs/*.py[:args]).",
                                 lock_config=True)
 flags.DEFINE_string("workdir", None, "Folder for checkpoints, metrics and results.")
-flags.DEFINE_enum("mode", "train", ["train", "evaluate"], "What to do with the workdir.")
+flags.DEFINE_enum("mode", "train", ["train", "evaluate", "interpret", "predict"],
+                  "What to do with the workdir.")
+flags.DEFINE_string("input", None, "--mode=predict: the file(s) to score (comma-separated pair "
+                    "for DeepDiff).")
+flags.DEFINE_string("output", None, "--mode=predict: the TSV to write.")
 
 # What loading a config file or applying an override raises for a user's mistake.
 _CONFIG_ERRORS = (flags.Error, KeyError, AttributeError, OSError, ValueError, TypeError)
@@ -63,11 +71,18 @@ def main(argv: list[str]) -> None:
     _fail("--config is required, e.g. --config=configs/deepchrome.py")
   if not FLAGS.workdir:
     _fail("--workdir is required: the folder for checkpoints and results")
-  if FLAGS.mode == "evaluate" and not os.path.isdir(FLAGS.workdir):
+  if FLAGS.mode != "train" and not os.path.isdir(FLAGS.workdir):
     _fail(f"--workdir {FLAGS.workdir} does not exist; train into it first")
+  if FLAGS.mode == "predict" and not FLAGS.input:
+    _fail("--mode=predict needs --input=FILE (histone CSV, DeepBind TSV or FASTA)")
   logging.set_verbosity(logging.WARNING)
   try:
-    runner.run(FLAGS.mode, config, FLAGS.workdir)
+    if FLAGS.mode == "predict":
+      predict.predict_file(FLAGS.workdir, FLAGS.input, FLAGS.output)
+    elif FLAGS.mode == "interpret":
+      report.interpret_workdir(config, FLAGS.workdir)
+    else:
+      runner.run(FLAGS.mode, config, FLAGS.workdir)
   except UserError as e:
     _fail(str(e))
 

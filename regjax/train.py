@@ -27,7 +27,7 @@ from regjax import (checkpoint, datasets, input_pipeline, models, parallel, plot
                     tasks)
 from regjax.errors import ConfigError, UserError
 
-# Config fields a resumed run may change without invalidating its checkpoints.
+# Config fields a resumed run may change without invalidating its checkpoints (and interpret.*).
 _RESUMABLE_CHANGES = ("train.num_epochs", "train.eval_batch_size", "data.data_dir")
 
 
@@ -227,7 +227,8 @@ def _check_resumable(config: ml_collections.ConfigDict, workdir: str) -> None:
   old = _flat(ml_collections.ConfigDict(reporting.read_json(path)))
   new = _flat(config)
   changed = [k for k in sorted(set(old) | set(new))
-             if old.get(k) != new.get(k) and k not in _RESUMABLE_CHANGES]
+             if old.get(k) != new.get(k) and k not in _RESUMABLE_CHANGES
+             and not k.startswith("interpret.")]
   if changed:
     details = "; ".join(f"{k}: {old.get(k)!r} -> {new.get(k)!r}" for k in changed[:5])
     raise UserError(f"workdir {workdir} holds a run with a different config ({details}). "
@@ -359,7 +360,7 @@ def evaluate_workdir(config: ml_collections.ConfigDict, workdir: str) -> dict:
     results = evaluate_best(trainer, ckpts, workdir, state.params)
   except (ValueError, KeyError) as e:  # orbax's message for a tree or shape mismatch
     raise UserError(f"the checkpoint in {workdir} does not fit this config's model "
-                    f"({config.model.name}): {str(e)[:300]}") from None
+                    f"({config.model.name}): {_first_line(e)}") from None
   finally:
     ckpts.close()
   reporting.write_json(os.path.join(workdir, "evaluation.json"), results)
@@ -385,11 +386,19 @@ def load_trained(workdir: str, config: ml_collections.ConfigDict | None = None):
   ckpts = checkpoint.RunCheckpoints(workdir)
   try:
     restored = ckpts.restore_best(state.params)
+  except (ValueError, KeyError) as e:  # orbax's message for a tree or shape mismatch
+    raise UserError(f"the checkpoint in {workdir} does not fit the model of its config (trained "
+                    f"with an older regjax?): {_first_line(e)}") from None
   finally:
     ckpts.close()
   if restored is None:
     raise UserError(f"{workdir} has no best checkpoint yet")
   return trainer, restored[0]
+
+
+def _first_line(error: Exception) -> str:
+  """Orbax's mismatch messages dump whole parameter trees; the first line says what is wrong."""
+  return (str(error).strip().splitlines() or [""])[0][:200]
 
 
 def _num_params(params) -> int:

@@ -27,13 +27,13 @@ from regjax.interpret.core import model_score
 
 @functools.partial(jax.jit, static_argnames=("score", "shape", "target_class", "num_starts",
                                              "steps", "learning_rate", "l2", "clamp_each_step"))
-def _optimise(params, key, *, score, shape, target_class, num_starts, steps, learning_rate, l2,
-              clamp_each_step):
+def _optimise(params, key, scale, *, score, shape, target_class, num_starts, steps, learning_rate,
+              l2, clamp_each_step):
   x0 = jax.random.uniform(key, (num_starts, *shape))
   tx = optax.rmsprop(learning_rate, decay=0.99, eps=1e-8)
 
   def objective(x):
-    log_odds = score(params, x)                          # log P(1) - log P(0), [S]
+    log_odds = score(params, x * scale)                  # log P(1) - log P(0), [S]
     sign = 1.0 if target_class == 1 else -1.0
     nll = -jax.nn.log_sigmoid(sign * log_odds)           # -log P(target class)
     return jnp.sum(nll + l2 * jnp.sum(x**2, axis=tuple(range(1, x.ndim))))
@@ -48,13 +48,13 @@ def _optimise(params, key, *, score, shape, target_class, num_starts, steps, lea
     return (x, opt_state), None
 
   (x, _), _ = jax.lax.scan(step, (x0, tx.init(x0)), None, length=steps)
-  return x, jax.nn.sigmoid(score(params, x))
+  return x, jax.nn.sigmoid(score(params, x * scale))
 
 
 def class_optimization(apply_fn, params, shape: tuple[int, ...], target_class: int = 1,
                        num_starts: int = 16, steps: int = 1000, learning_rate: float = 0.05,
                        l2: float = 0.009, seed: int = 0, pwm: bool = False,
-                       clamp_each_step: bool = True) -> dict[str, np.ndarray]:
+                       clamp_each_step: bool = True, input_scale=1.0) -> dict[str, np.ndarray]:
   """Optimised inputs of a class from `num_starts` random starts.
 
   Args:
@@ -64,12 +64,17 @@ def class_optimization(apply_fn, params, shape: tuple[int, ...], target_class: i
     learning_rate: 0.05 for DeMo's DNA, 0.1 for DeepChrome's histone maps.
     pwm: DNA post-processing (+0.01, rows normalised to 1).
     clamp_each_step: project onto [0, 1] after every step (see the module docstring).
+    input_scale: the model sees x * input_scale (broadcast over `shape`), x staying in [0, 1].
+      1 for DNA and for DeepChrome's original use; for models of raw read counts pass a typical
+      high count per mark (e.g. the training data's 99th percentile), or [0, 1] inputs are too
+      small to move them.
 
   Returns:
     {"inputs": [S, *shape] post-processed maps, "mean": [*shape], "std": [*shape] across starts,
      "p_class": [S] the model's P(target class) at the optimised (unprocessed) inputs}
   """
-  x, p_one = _optimise(params, jax.random.key(seed), score=model_score(apply_fn, None),
+  x, p_one = _optimise(params, jax.random.key(seed), jnp.asarray(input_scale, jnp.float32),
+                       score=model_score(apply_fn, None),
                        shape=tuple(shape), target_class=target_class, num_starts=num_starts,
                        steps=steps, learning_rate=learning_rate, l2=l2,
                        clamp_each_step=clamp_each_step)

@@ -42,8 +42,9 @@ def model_score(apply_fn, target: int | str | None = None) -> ScoreFn:
     if outputs.shape[-1] == 1:
       return outputs[..., 0]
     cls = 1 if target is None else int(target)
-    log_p = jax.nn.log_softmax(outputs, axis=-1)
-    return log_p[..., cls] - jnp.log(-jnp.expm1(log_p[..., cls]))  # log p - log(1 - p)
+    others = jnp.where(jnp.arange(outputs.shape[-1]) == cls, -jnp.inf, outputs)
+    # log p_c - log(1 - p_c) = z_c - logsumexp(z_others): stable even when p_c rounds to 1.
+    return outputs[..., cls] - jax.nn.logsumexp(others, axis=-1)
   return score
 
 

@@ -1,0 +1,258 @@
+"""`--mode=interpret`: every interpretation method that applies to a trained workdir.
+
+Writes `WORKDIR/interpret/`: one PNG per figure with its arrays beside it (`.npz`), a
+`summary.json`, and `index.md` that shows the figures in order. What runs depends on the model:
+
+* histone classifiers/regressors (DeepChrome, AttentiveChrome, LSTM): gradient x input saliency and
+  integrated gradients averaged over ON and OFF test genes (high/low expression for regression),
+  class optimisation of ON and OFF (DeepChrome's lr 0.1), DeepChrome's first-layer feature maps,
+  AttentiveChrome's alpha and beta per gene and averaged over ON and OFF genes;
+* DeepDiff: saliency of both cells and attention maps averaged over genes up (lfc >= 2), down
+  (lfc <= -2) and unchanged in cell B;
+* DeepMotif: DeMo's saliency, integrated gradients (dinucleotide-shuffled baseline) and ISM of the
+  first bound test sequences, temporal output values (RNN models), class optimisation of the bound
+  and unbound class as PWM logos; on simulated data the planted motif is marked and scored.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+
+from regjax import plotting, reporting, train
+from regjax.interpret import (attention_maps, best_window, class_optimization, feature_maps,
+                              group_means, in_silico_mutagenesis, integrated_gradients, motif_match,
+                              saliency, shuffled_baselines, temporal_outputs)
+
+DEFAULTS = {"num_sequences": 50, "num_plots": 4, "num_starts": 16, "steps": 1000, "ig_steps": 50}
+
+
+class Report:
+  """Collects figures (PNG + npz) and writes index.md."""
+
+  def __init__(self, folder: str, title: str):
+    self.folder = folder
+    self.title = title
+    self.sections: list[tuple[str, str, str]] = []
+    self.summary: dict = {}
+    os.makedirs(folder, exist_ok=True)
+
+  def add(self, name: str, figure, description: str, **arrays) -> None:
+    path = os.path.join(self.folder, f"{name}.png")
+    figure.savefig(path, dpi=110, bbox_inches="tight")
+    plotting.close(figure)
+    if arrays:
+      np.savez_compressed(os.path.join(self.folder, f"{name}.npz"), **arrays)
+    self.sections.append((name, description, os.path.basename(path)))
+    print(f"  wrote interpret/{name}.png")
+
+  def write(self) -> None:
+    lines = [f"# {self.title}", ""]
+    for key, value in self.summary.items():
+      lines.append(f"- **{key}**: {value}")
+    lines.append("")
+    for name, description, image in self.sections:
+      npz = f" (arrays: `{name}.npz`)" if os.path.exists(os.path.join(self.folder, f"{name}.npz")) else ""
+      lines += [f"## {name}", "", description + npz, "", f"![{name}]({image})", ""]
+    with open(os.path.join(self.folder, "index.md"), "w") as f:
+      f.write("\n".join(lines))
+    reporting.write_json(os.path.join(self.folder, "summary.json"), self.summary)
+
+
+def _settings(config) -> dict:
+  settings = dict(DEFAULTS)
+  settings.update(dict(config.get("interpret", {}) or {}))
+  return settings
+
+
+def interpret_workdir(config, workdir: str) -> dict:
+  """Runs every applicable method on the best checkpoint of `workdir`; returns the summary.
+
+  The model and data come from the workdir's own config.json (what was trained); only the
+  `interpret` settings of `config` (num_sequences, num_plots, num_starts, steps, ig_steps) apply.
+  """
+  start = time.time()
+  trainer, params = train.load_trained(workdir)
+  name = trainer.config.model.name
+  report = Report(os.path.join(os.path.abspath(workdir), "interpret"),
+                  f"Interpretation of {name} on {trainer.dataset.name}")
+  settings = _settings(config)
+  print(f"Interpreting {name} ({workdir})")
+  if trainer.dataset.input_keys == ("sequence",):
+    _dna(report, trainer, params, settings)
+  elif trainer.task.name == "differential":
+    _deepdiff(report, trainer, params)
+  else:
+    _histone(report, trainer, params, settings)
+  report.summary["time_s"] = round(time.time() - start, 1)
+  report.write()
+  print(f"Index: {os.path.join(report.folder, 'index.md')}")
+  return report.summary
+
+
+def _groups(trainer, test) -> tuple[np.ndarray, dict]:
+  target = test[trainer.task.target_key]
+  if trainer.task.name == "classification":
+    return target, {1: "ON genes", 0: "OFF genes"}
+  return (target > np.median(target)).astype(int), {1: "high expression", 0: "low expression"}
+
+
+def _histone(report: Report, trainer, params, settings) -> None:
+  test = trainer.dataset.splits["test"]
+  marks, names = test["marks"], trainer.dataset.info["mark_names"]
+  groups, group_names = _groups(trainer, test)
+  apply_fn = trainer.model.apply
+  maps = saliency(apply_fn, params, marks, method="gradient_x_input")
+  report.add("saliency", plotting.plot_mark_heatmaps(
+      group_means(maps, groups, group_names), names, cmap="RdBu_r",
+      title="gradient x input, mean over test genes"),
+      "Saliency (gradient x input of the ON log-odds / the prediction), every test gene; mean map "
+      "per group. Red pushes towards ON / higher expression.", maps=maps, gene_ids=test["gene_id"])
+  ig = integrated_gradients(apply_fn, params, marks, steps=settings["ig_steps"])
+  report.add("integrated_gradients", plotting.plot_mark_heatmaps(
+      group_means(ig, groups, group_names), names, cmap="RdBu_r",
+      title=f"integrated gradients (zero baseline, {settings['ig_steps']} steps)"),
+      "Integrated gradients from an all-zero input, every test gene; mean map per group.",
+      attributions=ig, gene_ids=test["gene_id"])
+  report.summary["saliency share per mark"] = {
+      n: round(float(s), 3) for n, s in zip(names, np.abs(maps).sum((0, 1)) / np.abs(maps).sum())}
+  if trainer.task.name == "classification":
+    shape = marks.shape[1:]
+    # x in [0, 1] means 0 .. a high count of each mark (99th percentile of the training bins).
+    scale = np.maximum(np.percentile(trainer.dataset.splits["train"]["marks"], 99, axis=(0, 1)), 1.0)
+    panels, arrays = {}, {"input_scale": scale}
+    for cls, label in ((1, "ON"), (0, "OFF")):
+      result = class_optimization(apply_fn, params, shape, cls, settings["num_starts"],
+                                  settings["steps"], learning_rate=0.1, input_scale=scale)
+      panels[f"{label}: mean of {settings['num_starts']} starts"] = result["mean"]
+      panels[f"{label}: sd across starts"] = result["std"]
+      arrays[f"{label.lower()}_inputs"] = result["inputs"]
+      report.summary[f"class optimisation P({label})"] = round(float(result["p_class"].mean()), 3)
+    report.add("class_optimization", plotting.plot_mark_heatmaps(
+        panels, names, title="class optimisation (DeepChrome's 7_viz, lr 0.1, 1000 steps)"),
+        "Inputs optimised to look ON and OFF to the model (clamped to [0, 1], divided by the max; "
+        "1 stands for each mark's 99th-percentile training count).",
+        **arrays)
+  if hasattr(trainer.model, "first_layer_activations"):
+    activations = feature_maps(trainer.model, params, marks)
+    means = group_means(activations, groups, group_names)
+    report.add("feature_maps", plotting.plot_mark_heatmaps(
+        means, [f"f{i}" if i % 5 == 0 else "" for i in range(activations.shape[-1])],
+        title="first-layer activations (filters x positions)"),
+        "DeepChrome's feature maps: conv + ReLU outputs averaged over each group of test genes.",
+        **{k.replace(" ", "_"): v for k, v in means.items()})
+  if hasattr(trainer.model, "attend"):
+    att = attention_maps(trainer.model, params, marks)
+    for key, name in group_names.items():
+      rows = groups == key
+      if rows.any():
+        report.add(f"attention_{name.split()[0].lower()}", plotting.plot_attention(
+            att["alpha"][rows].mean(0), att["beta"][rows].mean(0), names,
+            title=f"attention, mean over {name}"),
+            f"AttentiveChrome's bin-level (alpha) and mark-level (beta) attention averaged over "
+            f"{name}; per-gene maps in attention_per_gene.npz.")
+    np.savez_compressed(os.path.join(report.folder, "attention_per_gene.npz"),
+                        gene_ids=test["gene_id"], **att)
+    report.summary["mean beta"] = {n: round(float(b), 3) for n, b in zip(names, att["beta"].mean(0))}
+
+
+def _deepdiff(report: Report, trainer, params) -> None:
+  from regjax.models.deepdiff import channel_names
+  test = trainer.dataset.splits["test"]
+  names = trainer.dataset.info["mark_names"]
+  lfc = test["lfc"]
+  groups = np.where(lfc >= 2, 1, np.where(lfc <= -2, -1, 0))
+  group_names = {1: "up in B", -1: "down in B", 0: "unchanged"}
+  grad_a, grad_b = saliency(trainer.model.apply, params, (test["marks_a"], test["marks_b"]),
+                            method="gradient_x_input")
+  panels = {}
+  for key, name in group_names.items():
+    if np.any(groups == key):
+      panels[f"cell A, {name}"] = grad_a[groups == key].mean(0)
+      panels[f"cell B, {name}"] = grad_b[groups == key].mean(0)
+  report.add("saliency", plotting.plot_mark_heatmaps(panels, names, cmap="RdBu_r",
+                                                     title="gradient x input of the predicted lfc"),
+             "Saliency of the predicted log2 fold change with respect to both cells' marks, mean "
+             "over genes up, down and unchanged in cell B.", cell_a=grad_a, cell_b=grad_b,
+             gene_ids=test["gene_id"])
+  att = attention_maps(trainer.model, params, (test["marks_a"], test["marks_b"]))
+  channels = channel_names(trainer.config.model.variant, names)
+  for key, name in group_names.items():
+    rows = groups == key
+    if rows.any():
+      report.add(f"attention_{name.split()[0]}", plotting.plot_attention(
+          att["alpha"][rows].mean(0), att["beta"][rows].mean(0), channels,
+          title=f"attention, mean over genes {name}"),
+          f"Bin-level attention of every level-1 channel and the mark-level attention, averaged "
+          f"over the test genes {name} ({int(rows.sum())}).")
+  np.savez_compressed(os.path.join(report.folder, "attention_per_gene.npz"),
+                      gene_ids=test["gene_id"], channels=np.array(channels), **att)
+
+
+def _dna(report: Report, trainer, params, settings) -> None:
+  test = trainer.dataset.splits["test"]
+  bound = np.flatnonzero(test["label"] == 1)[:settings["num_sequences"]]
+  x, codes, ids = test["sequence"][bound], test["codes"][bound], test["id"][bound]
+  apply_fn = trainer.model.apply
+  planted = test.get("motif_start")
+  sal = saliency(apply_fn, params, x, method="observed_base")
+  ig = integrated_gradients(apply_fn, params, x, shuffled_baselines(codes), steps=settings["ig_steps"])
+  ism = in_silico_mutagenesis(apply_fn, params, x)
+  np.savez_compressed(os.path.join(report.folder, "attributions.npz"), ids=ids, sequence=x,
+                      saliency=sal, integrated_gradients=ig, ism=ism)
+  temporal = None
+  if hasattr(trainer.model, "recurrent_output"):
+    temporal = temporal_outputs(trainer.model, params, x)
+    np.savez_compressed(os.path.join(report.folder, "temporal_outputs.npz"), ids=ids,
+                        forward=temporal[0], backward=temporal[1])
+  for i in range(min(settings["num_plots"], len(x))):
+    marked = None
+    if planted is not None:
+      start = int(planted[bound[i]])
+      marked = (start, start + len(_planted_motif(trainer)))
+    report.add(f"sequence_{i}_{ids[i]}", plotting.plot_sequence_maps(
+        x[i], {"saliency |grad| x input": sal[i], "integrated gradients": ig[i],
+               "ISM delta": ism[i]},
+        logo_scores={"ISM delta": -ism[i].sum(-1) / 3},
+        title=f"{ids[i]}" + (f" (motif planted at {marked[0]}-{marked[1] - 1})" if marked else "")),
+        "DeMo saliency (|gradient| at the observed base), integrated gradients against a "
+        "dinucleotide-shuffled baseline, and in-silico mutagenesis (score change of every "
+        "substitution; the logo shows minus the mean change). Arrays for all sequences: "
+        "attributions.npz.")
+    if temporal is not None:
+      report.add(f"temporal_{i}_{ids[i]}", plotting.plot_temporal(
+          temporal[0][i], temporal[1][i], marked=marked, title=f"temporal output values, {ids[i]}"),
+          "P(bound) of the model on each prefix (forward) and suffix (backward) of the sequence.")
+  panels = []
+  for cls, label in ((1, "bound"), (0, "unbound")):
+    result = class_optimization(apply_fn, params, x.shape[1:], cls, settings["num_starts"],
+                                settings["steps"], learning_rate=0.05, pwm=True)
+    best = int(np.argmax(result["p_class"]))
+    panels.append((label, result, best))
+    report.summary[f"class optimisation P({label}), best start"] = round(
+        float(result["p_class"][best]), 3)
+  fig, axes = plotting.plt.subplots(2, 1, figsize=(14, 4))
+  for ax, (label, result, best) in zip(axes, panels):
+    plotting.plot_logo(plotting.information_content(result["inputs"][best]), ax=ax,
+                       title=f"class optimisation: {label} (best of {settings['num_starts']} starts)")
+  fig.tight_layout()
+  report.add("class_optimization", fig, "DeMo class optimisation (RMSprop lr 0.05, lambda 0.009, "
+             "1000 steps) as PWM logos.", bound=panels[0][1]["inputs"], unbound=panels[1][1]["inputs"],
+             p_bound=panels[0][1]["p_class"], p_unbound=panels[1][1]["p_class"])
+  if planted is not None:
+    motif = _planted_motif(trainer)
+    starts = planted[bound]
+    windows = best_window(sal.sum(-1), len(motif))
+    report.summary["saliency window overlaps planted motif"] = f"{np.mean(np.abs(windows - starts) < len(motif)):.1%}"
+    worst = ism.min(-1).argmin(-1)
+    inside = (worst >= starts) & (worst < starts + len(motif))
+    report.summary["ISM most damaging position inside motif"] = f"{np.mean(inside):.1%}"
+    report.summary["class-optimisation PWM vs planted motif (Pearson r)"] = round(
+        motif_match(panels[0][1]["inputs"][panels[0][2]], motif)["pearson_r"], 3)
+
+
+def _planted_motif(trainer) -> np.ndarray:
+  from regjax.datasets import simulation
+  return simulation.get_motif(trainer.dataset.info["motif"])

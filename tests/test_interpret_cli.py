@@ -1,0 +1,84 @@
+"""`--mode=interpret` and `--mode=predict` on trained workdirs, through the command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from regjax.datasets import histone_sources
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.slow
+FAST = ["--config.interpret.num_sequences=6", "--config.interpret.num_plots=1",
+        "--config.interpret.num_starts=2", "--config.interpret.steps=50",
+        "--config.interpret.ig_steps=8"]
+
+
+def _cli(*args):
+  done = subprocess.run([sys.executable, "-m", "regjax.main", *args], cwd=REPO,
+                        capture_output=True, text=True, timeout=600)
+  assert done.returncode == 0, done.stderr[-2000:]
+  return done
+
+
+@pytest.fixture(scope="module")
+def deepchrome_run(tmp_path_factory):
+  workdir = str(tmp_path_factory.mktemp("dc"))
+  _cli("--config=configs/deepchrome.py:runlocal", f"--workdir={workdir}")
+  return workdir
+
+
+def test_interpret_histone_model(deepchrome_run):
+  _cli("--config=configs/deepchrome.py:interpret_fast", f"--workdir={deepchrome_run}",
+       "--mode=interpret")
+  folder = os.path.join(deepchrome_run, "interpret")
+  index = open(os.path.join(folder, "index.md")).read()
+  for name in ("saliency", "integrated_gradients", "class_optimization", "feature_maps"):
+    assert f"![{name}]({name}.png)" in index
+    assert os.path.getsize(os.path.join(folder, f"{name}.png")) > 1000
+  saliency = np.load(os.path.join(folder, "saliency.npz"))
+  assert saliency["maps"].shape == (200, 100, 5)
+  summary = json.load(open(os.path.join(folder, "summary.json")))
+  assert abs(sum(summary["saliency share per mark"].values()) - 1) < 0.01
+
+
+def test_predict_both_histone_layouts(deepchrome_run, tmp_path):
+  toy = histone_sources.bundled_data_dir() / "deepchrome_toy" / "test.csv"
+  out = tmp_path / "toy.tsv"
+  _cli("--config=configs/deepchrome.py", f"--workdir={deepchrome_run}", "--mode=predict",
+       f"--input={toy}", f"--output={out}")
+  rows = out.read_text().splitlines()
+  assert rows[0] == "id\tscore\tlabel" and len(rows) == 11
+  remc = histone_sources.bundled_data_dir() / "remc_sample" / "Cell1.test.csv.gz"
+  _cli("--config=configs/deepchrome.py", f"--workdir={deepchrome_run}", "--mode=predict",
+       f"--input={remc}", f"--output={out}")
+  predicted = [float(r.split("\t")[1]) for r in out.read_text().splitlines()[1:]]
+  # The REMC file is E123's own test split: the same scores as the run's test predictions.
+  reference = [float(r.split("\t")[1]) for r in
+               open(os.path.join(deepchrome_run, "predictions", "test.tsv")).read().splitlines()[1:]]
+  np.testing.assert_allclose(predicted, reference, rtol=1e-4)
+
+
+def test_interpret_and_predict_dna_model(tmp_path):
+  workdir = str(tmp_path / "cnnrnn")
+  _cli("--config=configs/deepmotif_cnnrnn.py:runlocal", f"--workdir={workdir}",
+       "--config.train.num_epochs=1")
+  _cli("--config=configs/deepmotif_cnnrnn.py:interpret_fast", f"--workdir={workdir}",
+       "--mode=interpret")
+  folder = os.path.join(workdir, "interpret")
+  attributions = np.load(os.path.join(folder, "attributions.npz"))
+  assert attributions["ism"].shape == (6, 101, 4)
+  temporal = np.load(os.path.join(folder, "temporal_outputs.npz"))
+  assert temporal["forward"].shape == (6, 101)
+  assert "class_optimization.png" in open(os.path.join(folder, "index.md")).read()
+  fasta = tmp_path / "mine.fa"
+  fasta.write_text(">a 1\nACGTACGTTTGACCAGCAGGGGGCGCTA\n>b 0\nTTTTTTTTTTTT\n")
+  _cli("--config=configs/deepmotif_cnnrnn.py", f"--workdir={workdir}", "--mode=predict",
+       f"--input={fasta}", f"--output={tmp_path / 'out.tsv'}")
+  rows = (tmp_path / "out.tsv").read_text().splitlines()
+  assert rows[1].startswith("a\t") and rows[2].endswith("\t0")
