@@ -3,8 +3,9 @@ r"""DeepMotif RNN: a BiLSTM (32 per direction) over the sequence, mean over posi
 TF binding on real ENCODE ChIP-seq peaks (DeepBind's data): trained on the `_AC` peaks plus one
 dinucleotide-shuffled negative per peak (10 % carved out for validation first), tested on the
 `_B` set. Published training (QData/DeepMotif main.lua): Adam lr 1e-2 halved every 10 epochs,
-element-wise gradient clamp +/-5, batch 256, 50 epochs; we add the validation split and select the
-epoch with the best validation AUROC (the original picked the best *training* AUROC).
+element-wise gradient clamp +/-5, batch 256, 50 epochs; we add the validation split, select the
+epoch with the best validation AUROC (the original picked the best *training* AUROC) and stop after
+15 epochs without improvement.
 
   python -m regjax.main --config=configs/deepmotif_rnn.py --workdir=runs/deepmotif_rnn_REST
   python -m regjax.main --config=configs/deepmotif_rnn.py --workdir=runs/deepmotif_rnn_CTCFL \

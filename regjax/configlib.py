@@ -136,8 +136,8 @@ def dna_data(tf: str = "REST") -> ml_collections.ConfigDict:
       "split_seed": 0,         # validation carving and negative shuffles
       # used when name == "simulated_motifs":
       "motif": "CTCF_known1",
-      "num_train": 4000,
-      "num_valid": 500,
+      "num_train": 10000,
+      "num_valid": 1000,
       "num_test": 1000,
       "background": "iid",
       "data_dir": "",
@@ -148,6 +148,7 @@ def deepmotif_training() -> ml_collections.ConfigDict:
   """DeepMotif's published training: Adam 1e-2 halved every 10 epochs, clamp +/-5, batch 256, 50 epochs."""
   config = training("adam", 1e-2, batch_size=256, num_epochs=50)
   config.lr_halving_epochs = 10
+  config.patience = 15  # ours: stop after 15 epochs without a better validation AUROC
   config.grad_clip_value = 5.0
   config.eval_batch_size = 512
   return config

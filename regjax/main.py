@@ -13,12 +13,13 @@ from __future__ import annotations
 import os
 import sys
 
+import jax
 from absl import app, flags, logging
 from ml_collections import config_flags
 
-from regjax import predict, runner
-from regjax.interpret import report
+from regjax import parallel, predict, runner
 from regjax.errors import UserError
+from regjax.interpret import report
 
 FLAGS = flags.FLAGS
 config_flags.DEFINE_config_file("config", None, "Experiment config file (configs/*.py[:args]).",
@@ -29,6 +30,11 @@ flags.DEFINE_enum("mode", "train", ["train", "evaluate", "interpret", "predict"]
 flags.DEFINE_string("input", None, "--mode=predict: the file(s) to score (comma-separated pair "
                     "for DeepDiff).")
 flags.DEFINE_string("output", None, "--mode=predict: the TSV to write.")
+flags.DEFINE_bool("distributed", False, "Join a multi-process run (jax.distributed.initialize); the "
+                  "three flags below, or SLURM / Cloud TPU / MPI environment variables, describe it.")
+flags.DEFINE_string("coordinator_address", None, "host:port of process 0.")
+flags.DEFINE_integer("num_processes", None, "Number of processes.")
+flags.DEFINE_integer("process_id", None, "This process's index (0 writes metrics and results).")
 
 # What loading a config file or applying an override raises for a user's mistake.
 _CONFIG_ERRORS = (flags.Error, KeyError, AttributeError, OSError, ValueError, TypeError)
@@ -76,6 +82,11 @@ def main(argv: list[str]) -> None:
   if FLAGS.mode == "predict" and not FLAGS.input:
     _fail("--mode=predict needs --input=FILE (histone CSV, DeepBind TSV or FASTA)")
   logging.set_verbosity(logging.WARNING)
+  if FLAGS.distributed:
+    parallel.initialize_distributed(FLAGS.coordinator_address, FLAGS.num_processes,
+                                    FLAGS.process_id)
+    if jax.process_index() != 0:
+      sys.stdout = open(os.devnull, "w")  # process 0 reports; the others only compute
   try:
     if FLAGS.mode == "predict":
       predict.predict_file(FLAGS.workdir, FLAGS.input, FLAGS.output)

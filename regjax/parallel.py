@@ -1,8 +1,14 @@
-"""Device layout for data-parallel training (the only module that knows mesh axis names).
+"""Device layout for data-parallel and multi-host training (the only module that knows mesh axes).
 
-Data parallelism is `jax.jit` over a 1-D mesh of all devices: each batch is sharded along its first
-axis over the "data" axis, parameters and optimizer state are replicated, and XLA inserts the
-gradient all-reduce. On one CPU this is a no-op layout, so the same code runs everywhere.
+Data parallelism is `jax.jit` over a 1-D mesh of every device of every process: each batch is
+sharded along its first axis over the "data" axis, parameters and optimizer state are replicated,
+and XLA inserts the gradient all-reduce. On one CPU the layout is a no-op, so the same code runs
+everywhere.
+
+Multi-host: `initialize_distributed` calls `jax.distributed.initialize` (arguments from flags, or
+discovered by JAX from SLURM / Cloud TPU / Open MPI environment variables). Every process builds the
+same global batch from the same seeded order and transfers only its own rows to its own devices
+(`jax.make_array_from_process_local_data`); results are gathered back with `process_allgather`.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from typing import Any
 
 import jax
 import numpy as np
+from jax.experimental import multihost_utils
 from jax.sharding import AxisType, Mesh, NamedSharding, PartitionSpec
 
 from regjax.errors import ConfigError
@@ -18,8 +25,20 @@ from regjax.errors import ConfigError
 DATA_AXIS = "data"
 
 
+def initialize_distributed(coordinator_address: str | None = None,
+                           num_processes: int | None = None,
+                           process_id: int | None = None) -> None:
+  """Joins a multi-process run. Arguments left None are discovered by JAX (SLURM, TPU, MPI).
+
+  On CPU, collectives between processes use gloo (the setting does not affect GPUs or TPUs).
+  """
+  jax.config.update("jax_cpu_collectives_implementation", "gloo")
+  jax.distributed.initialize(coordinator_address=coordinator_address or None,
+                             num_processes=num_processes, process_id=process_id)
+
+
 def make_mesh(devices: list | None = None) -> Mesh:
-  """A 1-D mesh over `devices` (default: all devices) with the batch axis "data"."""
+  """A 1-D mesh over `devices` (default: all devices of all processes) with the batch axis "data"."""
   devices = list(devices if devices is not None else jax.devices())
   return jax.make_mesh((len(devices),), (DATA_AXIS,), axis_types=(AxisType.Auto,), devices=devices)
 
@@ -36,9 +55,44 @@ def check_batch_size(batch_size: int, mesh: Mesh, name: str = "batch_size") -> N
 
 def replicate(tree: Any, mesh: Mesh) -> Any:
   """Places a pytree (parameters, optimizer state) on every device of the mesh."""
-  return jax.device_put(tree, NamedSharding(mesh, PartitionSpec()))
+  sharding = NamedSharding(mesh, PartitionSpec())
+  if jax.process_count() == 1:
+    return jax.device_put(tree, sharding)
+  return jax.tree.map(
+      lambda x: jax.make_array_from_process_local_data(sharding, np.asarray(x)), tree)
+
+
+def _local_rows(sharding: NamedSharding, global_shape: tuple) -> slice:
+  """The contiguous block of batch rows held by this process's devices."""
+  index = sharding.addressable_devices_indices_map(global_shape).values()
+  starts = [i[0].start or 0 for i in index]
+  stops = [i[0].stop if i[0].stop is not None else global_shape[0] for i in index]
+  return slice(min(starts), max(stops))
 
 
 def shard_batch(batch: dict[str, np.ndarray], mesh: Mesh) -> dict[str, jax.Array]:
-  """Splits every array of a host batch along its first axis over the mesh."""
-  return jax.device_put(batch, NamedSharding(mesh, PartitionSpec(DATA_AXIS)))
+  """Splits every array of a (global) host batch along its first axis over the mesh.
+
+  With several processes each one transfers only the rows its own devices hold.
+  """
+  sharding = NamedSharding(mesh, PartitionSpec(DATA_AXIS))
+  if jax.process_count() == 1:
+    return jax.device_put(batch, sharding)
+  out = {}
+  for key, value in batch.items():
+    rows = _local_rows(sharding, value.shape)
+    out[key] = jax.make_array_from_process_local_data(sharding, value[rows], value.shape)
+  return out
+
+
+def to_host(array: jax.Array) -> np.ndarray:
+  """A (possibly multi-process) sharded array as one numpy array on every host."""
+  if jax.process_count() == 1:
+    return np.asarray(array)
+  return np.asarray(multihost_utils.process_allgather(array, tiled=True))
+
+
+def barrier(name: str) -> None:
+  """Waits until every process reaches this point (no-op with one process)."""
+  if jax.process_count() > 1:
+    multihost_utils.sync_global_devices(name)

@@ -141,7 +141,7 @@ class Trainer:
       losses.append(loss)
       if progress is not None:
         progress.update(1)
-    return state, float(jnp.mean(jnp.stack(losses)))
+    return state, float(np.mean([float(loss) for loss in losses]))
 
   def predict(self, params, arrays: dict) -> np.ndarray:
     """Scores [N] of every example of `arrays`, in order."""
@@ -149,7 +149,8 @@ class Trainer:
     for batch in input_pipeline.eval_batches(arrays, self.input_keys,
                                              self.config.train.eval_batch_size):
       mask = batch.pop("mask").astype(bool)
-      scores.append(np.asarray(self._eval_step(params, parallel.shard_batch(batch, self.mesh)))[mask])
+      batch = parallel.shard_batch(batch, self.mesh)
+      scores.append(parallel.to_host(self._eval_step(params, batch))[mask])
     return np.concatenate(scores)
 
   def attention(self, params, arrays: dict) -> dict[str, np.ndarray] | None:
@@ -163,7 +164,7 @@ class Trainer:
       mask = batch.pop("mask").astype(bool)
       inputs = parallel.shard_batch(batch, self.mesh)
       out = self._attend(params, *_model_inputs(inputs, self.input_keys))
-      maps.append({k: np.asarray(v)[mask] for k, v in out.items()})
+      maps.append({k: parallel.to_host(v)[mask] for k, v in out.items()})
     return {k: np.concatenate([m[k] for m in maps]) for k in maps[0]}
 
   def evaluate(self, params, split: str) -> tuple[dict, np.ndarray]:

@@ -25,6 +25,7 @@ MOTIF = "CTCF_known1"
 def _train_dna(name: str, tmp_path_factory):
   config = load_config(name)
   config.data.name = "simulated_motifs"
+  config.data.num_train, config.data.num_valid = 4000, 500
   config.train.num_epochs = 5
   config.train.batch_size = 64
   workdir = str(tmp_path_factory.mktemp(name))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
+import jax
 import numpy as np
 import tensorflow_datasets as tfds
 from absl import logging
@@ -41,8 +42,12 @@ def _quiet_absl():
 
 def load(builder_class, config, data_dir: str, splits, download_config=None):
   """{split: arrays} of `builder_class(config)`, preparing it first when `data_dir` has no copy."""
+  from regjax import parallel
   with _quiet_absl():
     builder = builder_class(config=config, data_dir=data_dir, file_format="array_record")
+  if jax.process_index() == 0:
+    prepare_and_read(builder, [], download_config)
+  parallel.barrier(f"prepared {builder.name}/{config.name}")  # others wait: no concurrent writers
   return prepare_and_read(builder, splits, download_config)
 
 
