@@ -26,6 +26,7 @@ def histone_data(cell: str = "E123") -> ml_collections.ConfigDict:
   return ml_collections.ConfigDict({
       "name": "histone_bins",
       "cell": cell,            # bundled: E123 (K562) or E003 (H1); any E### with archive_dir
+      "cells": "",             # "E003,E123": one model per cell, trained together (regjax.many)
       "archive_dir": "",       # folder with E###/classification/{train,valid,test}.csv
       "data_dir": "",          # TFDS cache; default $REGJAX_DATA_DIR or ~/.cache/regjax
   })
@@ -46,6 +47,9 @@ def training(optimizer: str = "adam", learning_rate: float = 1e-3, batch_size: i
       "eval_batch_size": 256,
       "num_epochs": num_epochs,
       "patience": 0,           # stop after this many epochs without a better validation metric
+      "num_seeds": 1,          # > 1: train seeds seed..seed+K-1 together (regjax.many)
+      "num_folds": 0,          # > 1: K cross-validation folds of train+valid, trained together
+      "members_map": "vmap",   # how many-model runs batch their members: "vmap" or "map"
   })
 
 

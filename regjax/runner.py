@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from regjax import baselines, train
+from regjax import baselines, many, train
+from regjax.errors import ConfigError
 
 
 def run(mode: str, config, workdir: str) -> dict:
@@ -14,6 +15,11 @@ def run(mode: str, config, workdir: str) -> dict:
   baseline = baselines.RUNNERS.get(config.model.name)
   if baseline is not None:
     return baseline(config, workdir)  # cheap: "evaluate" simply runs it again
+  if "train" in config and many.is_many(config):
+    if mode == "evaluate":
+      raise ConfigError("--mode=evaluate of a many-model run: its results.json already holds every "
+                        "member's and the ensemble's metrics")
+    return many.train_many(config, workdir)
   if mode == "evaluate":
     return train.evaluate_workdir(config, workdir)
   return train.train_and_evaluate(config, workdir)
