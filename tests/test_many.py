@@ -1,0 +1,57 @@
+"""Many models in one program: each member equals its own single run; ensembles; folds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from regjax import many, train
+from regjax.errors import ConfigError
+from tests.conftest import load_config
+
+pytestmark = pytest.mark.slow
+
+
+def _config(**train_fields):
+  config = load_config("deepchrome", "runlocal")
+  config.train.batch_size = 32
+  for key, value in train_fields.items():
+    config.train[key] = value
+  return config
+
+
+@pytest.mark.parametrize("members_map", ["vmap", "map"])
+def test_seed_members_equal_single_runs(members_map, tmp_path):
+  results = many.train_many(_config(num_seeds=2, members_map=members_map), str(tmp_path / "many"))
+  for k, member in enumerate(results["members"]):
+    single_config = _config()
+    single_config.seed = k
+    single = train.train_and_evaluate(single_config, str(tmp_path / f"single{k}"))
+    assert member["selected_epoch"] == single["selected_epoch"]
+    for split in ("valid", "test"):
+      assert member[split]["auroc"] == pytest.approx(single[split]["auroc"], abs=1e-6)
+  scores = results["ensemble"]["test"]
+  assert scores["num_examples"] == 200 and 0.5 < scores["auroc"] <= 1.0
+
+
+def test_cell_members_and_folds(tmp_path):
+  config = _config()
+  config.data.cells = "E003,E123"
+  results = many.train_many(config, str(tmp_path / "cells"))
+  assert [m["name"] for m in results["members"]] == ["E003", "E123"]
+  assert "ensemble" not in results  # different test sets
+  single = _config()
+  single.data.cell = "E003"
+  alone = train.train_and_evaluate(single, str(tmp_path / "e003"))
+  assert results["members"][0]["test"]["auroc"] == pytest.approx(alone["test"]["auroc"], abs=1e-6)
+
+  folds = many.train_many(_config(num_folds=4), str(tmp_path / "folds"))
+  validation_sizes = [m["valid"]["num_examples"] for m in folds["members"]]
+  assert sum(validation_sizes) == 400 and set(validation_sizes) == {100}
+  assert folds["ensemble"]["test"]["num_examples"] == 200
+
+
+def test_exactly_one_kind_of_members():
+  config = _config(num_seeds=2, num_folds=3)
+  with pytest.raises(ConfigError, match="exactly one of"):
+    many.member_setups(config)
