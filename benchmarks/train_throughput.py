@@ -1,6 +1,7 @@
-r"""Training throughput (examples/s) of a model's jit-compiled train step, and peak memory.
+r"""Training throughput (examples/s) of each model family's jit-compiled train step, and peak memory.
 
-  python benchmarks/train_throughput.py --config=configs/attentivechrome.py --batch_sizes=16,256
+  python benchmarks/train_throughput.py                       # every family, batch 16 and 256
+  python benchmarks/train_throughput.py --configs=configs/attentivechrome.py --batch_sizes=16,256
 
 Times the real `regjax.train` step (optimizer, clipping, masking included) on random histone-mark
 counts of the bundled shape, after one compile step; prints one line per batch size plus the
@@ -68,18 +69,21 @@ def measure(config, batch_size: int, seconds: float) -> float:
 
 def main() -> None:
   parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-  parser.add_argument("--config", default="configs/attentivechrome.py")
+  parser.add_argument("--configs", default="configs/deepchrome.py,configs/attentivechrome.py,"
+                      "configs/deepdiff.py,configs/deepmotif_cnn.py,configs/deepmotif_rnn.py,"
+                      "configs/deepmotif_cnnrnn.py")
   parser.add_argument("--batch_sizes", default="16,256")
-  parser.add_argument("--seconds", type=float, default=10.0, help="timed seconds per batch size")
+  parser.add_argument("--seconds", type=float, default=5.0, help="timed seconds per measurement")
   args = parser.parse_args()
   print(machine())
-  for batch_size in [int(b) for b in args.batch_sizes.split(",")]:
-    config = load_config(args.config)
-    rate = measure(config, batch_size, args.seconds)
-    host, device = peak_memory_mb()
-    device_text = f", device peak {device:.0f} MiB" if device else ""
-    print(f"{config.model.name} batch {batch_size:4d}: {rate:8.0f} examples/s "
-          f"(peak host RSS {host:.0f} MiB{device_text})", flush=True)
+  for config_path in args.configs.split(","):
+    for batch_size in [int(b) for b in args.batch_sizes.split(",")]:
+      config = load_config(config_path)
+      rate = measure(config, batch_size, args.seconds)
+      host, device = peak_memory_mb()
+      device_text = f", device peak {device:.0f} MiB" if device else ""
+      print(f"{config.model.name:18s} batch {batch_size:4d}: {rate:8.0f} examples/s "
+            f"(peak host RSS so far {host:.0f} MiB{device_text})", flush=True)
 
 
 if __name__ == "__main__":

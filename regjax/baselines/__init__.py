@@ -3,9 +3,10 @@
 `RUNNERS[config.model.name](config, workdir)` fits/evaluates a baseline and writes results.json.
 """
 
-from regjax.baselines import classical, one_mark
+from regjax.baselines import classical, gakco, one_mark
 
 RUNNERS = {
     "one_mark": one_mark.run,
     "classical": classical.run,
+    "gakco": gakco.run,
 }
