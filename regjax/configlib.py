@@ -53,13 +53,13 @@ def training(optimizer: str = "adam", learning_rate: float = 1e-3, batch_size: i
   })
 
 
-def experiment(task: str, data: ml_collections.ConfigDict, model: dict,
+def experiment(task: str, data, model: dict,
                train: ml_collections.ConfigDict | None = None) -> ml_collections.ConfigDict:
   """The top-level config: seed, task, data, model and (for neural models) train."""
   config = ml_collections.ConfigDict()
   config.seed = 0
   config.task = task
-  config.data = data
+  config.data = ml_collections.ConfigDict(data)
   config.model = ml_collections.ConfigDict(model)
   if train is not None:
     config.train = train

@@ -4,8 +4,10 @@
 """
 
 from regjax.baselines import classical, gakco, one_mark
+from regjax.graphs import runner as graphs_runner
 
 RUNNERS = {
+    "jeek": graphs_runner.run,
     "one_mark": one_mark.run,
     "classical": classical.run,
     "gakco": gakco.run,
