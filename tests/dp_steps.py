@@ -15,10 +15,10 @@ sys.path.insert(0, ".")
 from regjax import parallel, train  # noqa: E402
 from tests.conftest import load_config  # noqa: E402
 
-FAMILIES = ["deepchrome", "attentivechrome", "deepdiff", "deepmotif_cnn", "deepmotif_rnn"]
+FAMILIES = ["deepchrome", "attentivechrome", "deepdiff", "deepmotif_cnn"]
 
 
-def run(name: str, steps: int = 4, batch_size: int = 16) -> dict[str, np.ndarray]:
+def run(name: str, steps: int = 3, batch_size: int = 16) -> dict[str, np.ndarray]:
   config = load_config(name)
   if name.startswith("deepmotif"):
     config.data.name = "simulated_motifs"

@@ -16,7 +16,8 @@ from tests.conftest import load_config
     ("deepchrome", "E123", 0.92),
     ("deepchrome", "E003", 0.84),
     ("attentivechrome", "E123", 0.93),
-    ("attentivechrome", "E003", 0.86),
+    # AttentiveChrome on E003 (target 0.86, measured 0.882) takes another 45 s; the README's table
+    # gives the command.
 ])
 def test_default_config_reaches_the_target_test_auroc(config_name, cell, target, tmp_path):
   config = load_config(config_name)

@@ -3,7 +3,7 @@
 DNA: a real CTCF motif planted in half of the sequences (positions kept). Histone marks: the label
 depends only on H3K4me3-like mark 3 over bins 45-54. Measured here (seed 0): saliency's best
 19-bp window overlaps the motif in 98 % of positives, ISM's most damaging substitution is inside
-the motif in 98 %, class optimisation's PWMs match CTCF with r 0.8-0.93 (for most starts), temporal outputs rise
+the motif in 98 %, every class-optimisation start that ends "bound" matches CTCF with r 0.8-0.93, temporal outputs rise
 across the motif in 98 %; on histones 29 % (DeepChrome) and 53 % (AttentiveChrome) of the
 |gradient x input| mass sits in the planted mark and range (2 % uniform), beta puts 0.99 on the
 mark and alpha 33 % of the mark's bin attention on the range (10 % uniform).
@@ -73,11 +73,12 @@ def test_class_optimization_recovers_the_motif(cnn):
                                         num_starts=8, pwm=True)
   matches = [interpret.motif_match(pwm, motif)["pearson_r"] for pwm in result["inputs"]]
   print(f"class-optimisation PWM vs {MOTIF}: r = {np.round(matches, 2)}")
-  # A few random starts can end where every ReLU is off (P stays at the blank-input value); the
-  # start the model finds most "bound", and most starts, carry the motif.
-  assert result["p_class"].max() > 0.9
+  # Some random starts end where every ReLU is off (P stays at the blank-input value); every start
+  # the model ends up calling "bound" carries the motif, the most confident one included.
+  succeeded = result["p_class"] > 0.9
+  assert succeeded.any()
   assert matches[int(np.argmax(result["p_class"]))] >= 0.7
-  assert np.mean(np.array(matches) >= 0.7) >= 0.5
+  assert np.all(np.array(matches)[succeeded] >= 0.7)
   np.testing.assert_allclose(result["inputs"].sum(-1), 1.0, rtol=1e-5)  # PWM rows
 
 

@@ -7,10 +7,12 @@ clamp to [0, 1] and divide by the global maximum; for DNA add 0.01 and normalise
 sum to 1, giving a position weight matrix. Many random starts run at once (batched) and the mean and
 the spread across starts are reported; both classes are available (the originals optimised ON only).
 
-One deliberate change: by default x is clamped to [0, 1] after every step (projected gradient
-descent), not only at the end. Unconstrained, RMSprop's fixed-size steps and the L2 term drive a
-ReLU network's inputs negative until every unit is dead and all starts end at the same blank map
-(seen with our DeepMotif CNN); `clamp_each_step=False` restores the original.
+Two deliberate changes, both because a ReLU network can have no gradient at all where every unit
+is off, after which the L2 term alone drives every start to the same blank map (seen with our
+DeepMotif CNNs): x is clamped to [0, 1] after every step (projected gradient descent), not only at
+the end (`clamp_each_step=False` restores the original), and DNA starts are random one-hot
+sequences rather than U(0, 1) noise, which for some trained CNNs lies entirely in that dead region
+(`one_hot_start=False` restores the original).
 """
 
 from __future__ import annotations
@@ -26,10 +28,14 @@ from regjax.interpret.core import model_score
 
 
 @functools.partial(jax.jit, static_argnames=("score", "shape", "target_class", "num_starts",
-                                             "steps", "learning_rate", "l2", "clamp_each_step"))
+                                             "steps", "learning_rate", "l2", "clamp_each_step",
+                                             "one_hot_start"))
 def _optimise(params, key, scale, *, score, shape, target_class, num_starts, steps, learning_rate,
-              l2, clamp_each_step):
-  x0 = jax.random.uniform(key, (num_starts, *shape))
+              l2, clamp_each_step, one_hot_start):
+  if one_hot_start:  # a random sequence: one 1 per position
+    x0 = jax.nn.one_hot(jax.random.randint(key, (num_starts, *shape[:-1]), 0, shape[-1]), shape[-1])
+  else:
+    x0 = jax.random.uniform(key, (num_starts, *shape))
   tx = optax.rmsprop(learning_rate, decay=0.99, eps=1e-8)
 
   def objective(x):
@@ -54,7 +60,8 @@ def _optimise(params, key, scale, *, score, shape, target_class, num_starts, ste
 def class_optimization(apply_fn, params, shape: tuple[int, ...], target_class: int = 1,
                        num_starts: int = 16, steps: int = 1000, learning_rate: float = 0.05,
                        l2: float = 0.009, seed: int = 0, pwm: bool = False,
-                       clamp_each_step: bool = True, input_scale=1.0) -> dict[str, np.ndarray]:
+                       clamp_each_step: bool = True, input_scale=1.0,
+                       one_hot_start: bool | None = None) -> dict[str, np.ndarray]:
   """Optimised inputs of a class from `num_starts` random starts.
 
   Args:
@@ -64,6 +71,8 @@ def class_optimization(apply_fn, params, shape: tuple[int, ...], target_class: i
     learning_rate: 0.05 for DeMo's DNA, 0.1 for DeepChrome's histone maps.
     pwm: DNA post-processing (+0.01, rows normalised to 1).
     clamp_each_step: project onto [0, 1] after every step (see the module docstring).
+    one_hot_start: start from random one-hot rows (random DNA sequences) instead of U(0, 1);
+      default: when `pwm`.
     input_scale: the model sees x * input_scale (broadcast over `shape`), x staying in [0, 1].
       1 for DNA and for DeepChrome's original use; for models of raw read counts pass a typical
       high count per mark (e.g. the training data's 99th percentile), or [0, 1] inputs are too
@@ -77,7 +86,8 @@ def class_optimization(apply_fn, params, shape: tuple[int, ...], target_class: i
                        score=model_score(apply_fn, None),
                        shape=tuple(shape), target_class=target_class, num_starts=num_starts,
                        steps=steps, learning_rate=learning_rate, l2=l2,
-                       clamp_each_step=clamp_each_step)
+                       clamp_each_step=clamp_each_step,
+                       one_hot_start=pwm if one_hot_start is None else one_hot_start)
   x = np.clip(np.asarray(x), 0.0, 1.0)
   peak = x.reshape(num_starts, -1).max(axis=1).reshape((-1,) + (1,) * len(shape))
   x = np.divide(x, peak, out=np.zeros_like(x), where=peak > 0)
