@@ -353,11 +353,19 @@ def evaluate_best(trainer: Trainer, ckpts: checkpoint.RunCheckpoints, workdir: s
 
 
 def evaluate_workdir(config: ml_collections.ConfigDict, workdir: str) -> dict:
-  """Re-evaluates the best checkpoint of a finished or running workdir; writes evaluation.json."""
+  """Re-evaluates the best checkpoint of a finished or running workdir; writes evaluation.json.
+
+  The model and data are those of the workdir's own config.json (what was trained), whatever
+  `config` says; `config` is used only for a workdir without one. To score other data with a
+  trained model use --mode=predict.
+  """
   workdir = os.path.abspath(workdir)
   if not os.path.isdir(os.path.join(workdir, "checkpoints", "best")):
     raise UserError(f"{workdir} holds no trained run (no checkpoints/best); train it first with "
                     "--mode=train")
+  saved = os.path.join(workdir, "config.json")
+  if os.path.exists(saved):
+    config = ml_collections.ConfigDict(reporting.read_json(saved))
   trainer = Trainer(config)
   state, _ = trainer.init_state()
   ckpts = checkpoint.RunCheckpoints(workdir)
