@@ -110,7 +110,7 @@ def main() -> None:
                                                        internal_batch_size=800), len(xi)))
   xm, xtm = x[:args.ism], xt[:args.ism]
   results["in-silico mutagenesis (full)"] = (
-      rate(lambda: interpret.in_silico_mutagenesis(model.apply, params, xm, chunk_size=4), len(xm)),
+      rate(lambda: interpret.in_silico_mutagenesis(model.apply, params, xm), len(xm)),
       rate(lambda: saturation_mutagenesis(twin, xtm, batch_size=256, device="cpu"), len(xm)))
   print(f"{'method':34s} {'regjax seq/s':>13s} {'peer seq/s':>11s} {'ratio':>7s}")
   for name, (ours_rate, peer_rate) in results.items():

@@ -45,7 +45,7 @@ def _chunk_fn(score):
 
 
 def in_silico_mutagenesis(apply_fn, params, sequences, target=None,
-                          chunk_size: int = 4) -> np.ndarray:
+                          chunk_size: int = 2) -> np.ndarray:
   """Delta-score maps [N, L, 4] of every single-base substitution of one-hot `sequences` [N, L, 4].
 
   Args:
