@@ -123,8 +123,8 @@ class Trainer:
         eval_step, apply_fn=self.model.apply, task=self.task, input_keys=self.input_keys))
     self._attend = None
     if hasattr(self.model, "attend"):
-      self._attend = jax.jit(lambda params, *inputs: _attention_maps(
-          self.model.apply({"params": params}, *inputs, method="attend")))
+      self._attend = jax.jit(lambda params, batch: _attention_maps(self.model.apply(
+          {"params": params}, *_model_inputs(batch, self.input_keys), method="attend")))
 
   def init_state(self) -> tuple[train_state.TrainState, jax.Array]:
     """Fresh parameters and optimizer state, and the dropout key, both from config.seed."""
@@ -147,29 +147,26 @@ class Trainer:
         progress.update(1)
     return state, float(np.mean([float(loss) for loss in losses]))
 
-  def predict(self, params, arrays: dict) -> np.ndarray:
-    """Scores [N] of every example of `arrays`, in order."""
-    scores = []
+  def _over_eval_batches(self, fn, params, arrays: dict):
+    """fn(params, sharded batch) over padded batches of `arrays`, concatenated without the padding."""
+    outputs = []
     for batch in input_pipeline.eval_batches(arrays, self.input_keys,
                                              self.config.train.eval_batch_size):
       mask = batch.pop("mask").astype(bool)
-      batch = parallel.shard_batch(batch, self.mesh)
-      scores.append(parallel.to_host(self._eval_step(params, batch))[mask])
-    return np.concatenate(scores)
+      out = fn(params, parallel.shard_batch(batch, self.mesh))
+      outputs.append(jax.tree.map(lambda v: parallel.to_host(v)[mask], out))
+    return jax.tree.map(lambda *parts: np.concatenate(parts), *outputs)
+
+  def predict(self, params, arrays: dict) -> np.ndarray:
+    """Scores [N] of every example of `arrays`, in order."""
+    return self._over_eval_batches(self._eval_step, params, arrays)
 
   def attention(self, params, arrays: dict) -> dict[str, np.ndarray] | None:
     """Attention maps of every example ({"alpha": [N, C, T], "beta": [N, K], ...}), or None when
     the model has none."""
     if self._attend is None:
       return None
-    maps = []
-    for batch in input_pipeline.eval_batches(arrays, self.input_keys,
-                                             self.config.train.eval_batch_size):
-      mask = batch.pop("mask").astype(bool)
-      inputs = parallel.shard_batch(batch, self.mesh)
-      out = self._attend(params, *_model_inputs(inputs, self.input_keys))
-      maps.append({k: parallel.to_host(v)[mask] for k, v in out.items()})
-    return {k: np.concatenate([m[k] for m in maps]) for k in maps[0]}
+    return self._over_eval_batches(self._attend, params, arrays)
 
   def evaluate(self, params, split: str) -> tuple[dict, np.ndarray]:
     """(metrics, scores [N]) of `params` on a whole split."""
