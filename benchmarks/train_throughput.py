@@ -53,7 +53,7 @@ def measure(config, batch_size: int, seconds: float) -> float:
   state = parallel.replicate(state, trainer.mesh)
   train_split = trainer.dataset.splits["train"]
   rng = np.random.default_rng(0)
-  index = rng.integers(0, len(train_split["marks"]), batch_size)
+  index = rng.integers(0, len(train_split[trainer.input_keys[0]]), batch_size)
   batch = {k: train_split[k][index] for k in trainer.batch_keys}
   batch["mask"] = np.ones(batch_size, np.float32)
   batch = parallel.shard_batch(batch, trainer.mesh)
