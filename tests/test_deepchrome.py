@@ -93,3 +93,18 @@ def test_learns_a_planted_pattern():
   scores = jax.nn.softmax(model.apply({"params": params}, x))[:, 1]
   assert float(loss) < 0.2 * first
   assert metrics.auroc(y, np.asarray(scores)) == 1.0
+
+
+def test_max_pool_matches_flax_values_and_gradients():
+  import flax.linen as nn
+  from regjax.models import layers
+  x = jax.nn.relu(jax.random.normal(jax.random.key(0), (3, 93, 7)))  # ReLU zeros: ties
+  for window in (2, 5):
+    ours = layers.max_pool_1d(x, window)
+    theirs = nn.max_pool(x, (window,), strides=(window,))
+    np.testing.assert_array_equal(ours, theirs)
+    weights = jax.random.normal(jax.random.key(1), theirs.shape)
+    grad_ours = jax.grad(lambda v: jnp.sum(layers.max_pool_1d(v, window) * weights))(x)
+    grad_theirs = jax.grad(lambda v: jnp.sum(nn.max_pool(v, (window,), strides=(window,)) *
+                                             weights))(x)
+    np.testing.assert_array_equal(grad_ours, grad_theirs)

@@ -58,7 +58,7 @@ class DeepChrome(nn.Module):
       float [B, num_outputs] logits (classification) or predictions (regression).
     """
     x = self.first_layer_activations(marks)  # [B, T - 9, 50]
-    x = nn.max_pool(x, (self.pool_size,), strides=(self.pool_size,))  # [B, 18, 50] for T = 100
+    x = layers.max_pool_1d(x, self.pool_size)  # [B, 18, 50] for T = 100
     x = self.dropout(x.reshape(x.shape[0], -1), deterministic=not train)
     for dense in self.hidden:
       x = nn.relu(dense(x))

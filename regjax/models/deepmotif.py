@@ -55,7 +55,7 @@ class DeepMotifCNN(nn.Module):
     for i, conv in enumerate(self.convs):
       x = nn.relu(conv(x))
       if i < len(self.convs) - 1:
-        x = nn.max_pool(x, (self.pool_size,), strides=(self.pool_size,))
+        x = layers.max_pool_1d(x, self.pool_size)
       x = self.dropout(x, deterministic=not train)
     return x
 
