@@ -110,3 +110,28 @@ def test_class_optimization_of_a_linear_model_follows_the_weights():
   assert np.corrcoef(on["mean"].ravel(), weights.ravel())[0, 1] > 0.8
   assert np.corrcoef(off["mean"].ravel(), weights.ravel())[0, 1] < -0.8
   assert on["inputs"].shape == (4, 30, 4) and on["p_class"].min() > 0.5
+
+
+@pytest.mark.parametrize("length,widths,pool", [(101, (9, 5, 3), 2), (60, (7, 4), 3), (50, (5,), 2),
+                                                (33, (8, 5, 3), 2)])
+def test_windowed_ism_equals_full_forward_passes(length, widths, pool):
+  """The receptive-field windows of fast_ism give the full network's scores for every mutant,
+  including at the edges (positions that reach no pooled output change nothing) and at N rows."""
+  from regjax.models.deepmotif import DeepMotifCNN
+  model = DeepMotifCNN(num_filters=16, kernel_sizes=widths, pool_size=pool)
+  params = model.init(jax.random.key(length), jnp.zeros((1, length, 4)))["params"]
+  params = jax.tree.map(lambda p: 3 * p, params)  # larger weights: fewer dead ReLUs, bigger deltas
+  codes = np.random.default_rng(length).integers(0, 4, (5, length)).astype(np.uint8)
+  codes[0, :3] = 4
+  x = sequences.one_hot(codes)
+  full = interpret.in_silico_mutagenesis(model.apply, params, x, method="full")
+  windowed = interpret.in_silico_mutagenesis(model.apply, params, x, method="windowed",
+                                             chunk_size=3)
+  assert (full != 0).mean() > 0.5
+  np.testing.assert_allclose(windowed, full, rtol=1e-5, atol=1e-6)
+
+
+def test_windowed_ism_needs_a_cnn(linear, dna):
+  model, params, _ = linear
+  with pytest.raises(ValueError, match="DeepMotifCNN"):
+    interpret.in_silico_mutagenesis(model.apply, params, dna[1], method="windowed")

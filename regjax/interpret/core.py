@@ -35,8 +35,17 @@ def model_score(apply_fn, target: int | str | None = None) -> ScoreFn:
     target: for a 2-output classifier the class whose log-odds are explained (default 1 = on /
       bound); for dict outputs (DeepDiff) the key (default "lfc"); ignored for 1-output models.
   """
+  to_score = outputs_to_score(target)
+
   def score(params, *inputs):
-    outputs = apply_fn({"params": params}, *inputs)
+    return to_score(apply_fn({"params": params}, *inputs))
+  return score
+
+
+@functools.lru_cache(maxsize=32)
+def outputs_to_score(target: int | str | None = None) -> Callable[[Any], jax.Array]:
+  """Model outputs -> the explained score [...] (see `model_score`); one object per target."""
+  def to_score(outputs):
     if isinstance(outputs, dict):
       return outputs[target or "lfc"]
     if outputs.shape[-1] == 1:
@@ -45,7 +54,7 @@ def model_score(apply_fn, target: int | str | None = None) -> ScoreFn:
     others = jnp.where(jnp.arange(outputs.shape[-1]) == cls, -jnp.inf, outputs)
     # log p_c - log(1 - p_c) = z_c - logsumexp(z_others): stable even when p_c rounds to 1.
     return outputs[..., cls] - jax.nn.logsumexp(others, axis=-1)
-  return score
+  return to_score
 
 
 def as_tuple(inputs) -> tuple:
