@@ -66,8 +66,11 @@ def member_setups(config) -> tuple[str, list[tuple[str, ml_collections.ConfigDic
                                  ("folds", num_folds > 1)) if on]
   if len(kinds) != 1:
     raise ConfigError("set exactly one of data.cells, train.num_seeds > 1, train.num_folds > 1")
-  if config.task != "classification":
-    raise ConfigError("many-model training supports classification configs")
+  if config.task != "classification" and kinds[0] != "seeds":
+    # Regression targets are standardised with each training split's statistics, and the members
+    # share one task object: exact only when they share the training split (seeds).
+    raise ConfigError(f"{config.task} configs support train.num_seeds only (not data.cells or "
+                      "train.num_folds): their targets are standardised per training split")
 
   def member_config(**changes):
     member = copy.deepcopy(config)

@@ -55,3 +55,23 @@ def test_exactly_one_kind_of_members():
   config = _config(num_seeds=2, num_folds=3)
   with pytest.raises(ConfigError, match="exactly one of"):
     many.member_setups(config)
+
+
+def test_differential_seed_members_equal_single_runs(tmp_path):
+  """Regression-type tasks (standardised targets) train as seed members too; folds/cells refuse."""
+  def deepdiff(seed=0, **train_fields):
+    config = load_config("deepdiff", "runlocal")
+    config.train.num_epochs, config.train.batch_size, config.seed = 1, 40, seed
+    for key, value in train_fields.items():
+      config.train[key] = value
+    return config
+
+  results = many.train_many(deepdiff(num_seeds=2), str(tmp_path / "many"))
+  for k, member in enumerate(results["members"]):
+    single = train.train_and_evaluate(deepdiff(seed=k), str(tmp_path / f"single{k}"))
+    for split in ("valid", "test"):
+      for metric in ("pearson_r", "mse"):
+        assert member[split][metric] == pytest.approx(single[split][metric], rel=1e-4, abs=1e-5)
+  assert set(results["ensemble"]["test"]) == {"pearson_r", "mse", "num_examples"}
+  with pytest.raises(ConfigError, match="num_seeds only"):
+    many.member_setups(deepdiff(num_folds=3))
