@@ -39,6 +39,7 @@ def get_config(arg: str | None = None):
           "init_scale": 0.1,
           "input_transform": "log1p",
           "unroll": 1,
+          "remat": False,
       },
       train=configlib.training("adam", 1e-3, batch_size=10, num_epochs=90, grad_clip_norm=1.0))
   config.train.patience = 20

@@ -13,4 +13,4 @@ from regjax import configlib
 def get_config(arg: str | None = None):
   return configlib.deepmotif_experiment(
       {"name": "deepmotif_rnn", "hidden_size": 32, "dropout_rate": 0.5, "num_outputs": 2,
-       "unroll": 1}, arg)
+       "unroll": 1, "remat": True}, arg)

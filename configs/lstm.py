@@ -15,7 +15,7 @@ def get_config(arg: str | None = None):
       task="classification",
       data=configlib.histone_data(),
       model={"name": "lstm", "hidden_size": 32, "num_outputs": 1, "init_scale": 0.1,
-             "input_transform": "none", "unroll": 1},
+             "input_transform": "none", "unroll": 1, "remat": False},
       train=configlib.attentivechrome_training())
   if "runlocal" in args:
     config.train.num_epochs = 2

@@ -109,6 +109,7 @@ def attentivechrome_model() -> dict:
       "init_scale": 0.1,
       "input_transform": "none",
       "unroll": 1,
+      "remat": False,  # speed only: recomputing LSTM gates pays off at large batches
   }
 
 

@@ -87,3 +87,19 @@ def test_overfits_sixteen_genes():
       break
   assert metrics.auroc(np.asarray(labels), scores) == 1.0, f"stuck at loss {float(loss)}"
   print(f"training AUROC 1.0 after {i + 1} steps")
+
+
+@pytest.mark.parametrize("cell", ["flax", "torch_rnn"])
+def test_bilstm_remat_changes_neither_parameters_nor_numbers(cell):
+  """remat is a speed knob: same parameter tree, same outputs, same gradients."""
+  from regjax.models.recurrent import BiLSTM
+  x = jnp.asarray(np.random.default_rng(0).random((3, 12, 2)), jnp.float32)
+  plain, remat = BiLSTM(4, 0.1, cell=cell), BiLSTM(4, 0.1, cell=cell, remat=True)
+  params = plain.init(jax.random.key(0), x)
+  assert jax.tree.structure(remat.init(jax.random.key(0), x)) == jax.tree.structure(params)
+
+  def grads(model):
+    return jax.grad(lambda p: jnp.sum(jnp.sin(model.apply(p, x))))(params)
+  np.testing.assert_array_equal(remat.apply(params, x), plain.apply(params, x))
+  for a, b in zip(jax.tree.leaves(grads(remat)), jax.tree.leaves(grads(plain))):
+    np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)

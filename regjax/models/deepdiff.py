@@ -56,6 +56,8 @@ class DeepDiff(nn.Module):
     init_scale: every parameter starts U(-init_scale, init_scale) (0.1).
     input_transform: "none" (raw counts, as published) or "log1p" (applied before A - B).
     unroll: LSTM time steps per scan iteration (speed only).
+    remat: recompute the LSTM gates in the backward pass (speed only, same numbers; off: it
+      slowed the default batch of 10).
   """
 
   variant: str = "raw_d"
@@ -65,6 +67,7 @@ class DeepDiff(nn.Module):
   init_scale: float = 0.1
   input_transform: str = "none"
   unroll: int = 1
+  remat: bool = False
 
   @property
   def has_aux(self) -> bool:
@@ -80,10 +83,10 @@ class DeepDiff(nn.Module):
                         f"{', '.join(VARIANTS)}")
 
     def encoder():
-      return BinLevelEncoder(self.bin_hidden_size, self.init_scale, self.unroll)
+      return BinLevelEncoder(self.bin_hidden_size, self.init_scale, self.unroll, self.remat)
 
     def mark_level():
-      return MarkLevelEncoder(self.mark_hidden_size, self.init_scale, self.unroll)
+      return MarkLevelEncoder(self.mark_hidden_size, self.init_scale, self.unroll, self.remat)
 
     def dense(size):
       init = symmetric_uniform(self.init_scale)

@@ -71,11 +71,13 @@ class _RecurrentHead(nn.Module):
   dropout_rate: float
   num_outputs: int
   unroll: int
+  remat: bool
 
   @nn.compact
   def __call__(self, x: jax.Array, train: bool, lengths: jax.Array | None = None) -> jax.Array:
     """x: float [B, L, D]; lengths: optional int [B], only the first lengths[b] positions count."""
-    states = BiLSTM(self.hidden_size, unroll=self.unroll, cell="torch_rnn")(x, lengths)  # [B, L, 2H]
+    states = BiLSTM(self.hidden_size, unroll=self.unroll, cell="torch_rnn",
+                    remat=self.remat)(x, lengths)                              # [B, L, 2H]
     states = nn.Dropout(self.dropout_rate)(states, deterministic=not train)
     if lengths is None:
       pooled = states.mean(axis=1)
@@ -90,15 +92,19 @@ class DeepMotifRNN(nn.Module):
 
   Attributes:
     hidden_size: units per direction (32).
+    unroll, remat: LSTM speed knobs (same numbers), see `recurrent.BiLSTM`; remat is on because it
+      sped up training at the default batch of 256.
   """
 
   hidden_size: int = 32
   dropout_rate: float = 0.5
   num_outputs: int = 2
   unroll: int = 1
+  remat: bool = True
 
   def setup(self):
-    self.rnn = _RecurrentHead(self.hidden_size, self.dropout_rate, self.num_outputs, self.unroll)
+    self.rnn = _RecurrentHead(self.hidden_size, self.dropout_rate, self.num_outputs, self.unroll,
+                              self.remat)
 
   def recurrent_input(self, sequence: jax.Array) -> jax.Array:
     """What the BiLSTM reads: the one-hot sequence itself [B, L, 4]."""
@@ -118,6 +124,7 @@ class DeepMotifCNNRNN(nn.Module):
 
   Attributes:
     num_filters: 128; kernel_size: 9; hidden_size: 32 per direction.
+    unroll, remat: LSTM speed knobs, as for `DeepMotifRNN`.
   """
 
   num_filters: int = 128
@@ -126,10 +133,12 @@ class DeepMotifCNNRNN(nn.Module):
   dropout_rate: float = 0.5
   num_outputs: int = 2
   unroll: int = 1
+  remat: bool = True
 
   def setup(self):
     self.conv = _conv(self.num_filters, self.kernel_size, padding="SAME")
-    self.rnn = _RecurrentHead(self.hidden_size, self.dropout_rate, self.num_outputs, self.unroll)
+    self.rnn = _RecurrentHead(self.hidden_size, self.dropout_rate, self.num_outputs, self.unroll,
+                              self.remat)
 
   def conv_features(self, sequence: jax.Array) -> jax.Array:
     """Convolution + ReLU, float [B, L, num_filters] (the CNN part DeMo runs once)."""

@@ -23,6 +23,7 @@ class BinLSTM(nn.Module):
     num_outputs: 1 (a logit for BCE, or the regression output).
     init_scale: every parameter starts U(-init_scale, init_scale).
     input_transform: "none" or "log1p".
+    unroll, remat: LSTM speed knobs (same numbers), see `recurrent.BiLSTM`.
   """
 
   hidden_size: int = 32
@@ -30,6 +31,7 @@ class BinLSTM(nn.Module):
   init_scale: float = 0.1
   input_transform: str = "none"
   unroll: int = 1
+  remat: bool = False
 
   @nn.compact
   def __call__(self, marks: jax.Array, train: bool = False) -> jax.Array:
@@ -37,7 +39,7 @@ class BinLSTM(nn.Module):
     del train
     x = layers.transform_counts(marks, self.input_transform)
     (forward_carry, backward_carry), _ = BiLSTM(self.hidden_size, self.init_scale, self.unroll,
-                                                return_carry=True)(x)
+                                                return_carry=True, remat=self.remat)(x)
     final = jnp.concatenate([forward_carry[1], backward_carry[1]], axis=-1)  # carries are (c, h)
     init = symmetric_uniform(self.init_scale)
     return nn.Dense(self.num_outputs, kernel_init=init, bias_init=init)(final)

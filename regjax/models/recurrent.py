@@ -72,8 +72,8 @@ class BiLSTM(nn.Module):
     return_carry: also return the final (c, h) of both directions.
     cell: "flax" (OptimizedLSTMCell) or "torch_rnn" (TorchRnnLSTMCell, DeepMotif's LSTM).
     remat: recompute each step's gates in the backward pass instead of storing them (same
-      numbers; on CPU storing them per step cost more than recomputing: AttentiveChrome's train
-      step ran 1.16-1.35x faster).
+      numbers). On a 2-core CPU this made training 1.1-1.8x faster at batch 256 and up to 1.3x
+      slower at batch 16, so each model family sets it for its default batch size.
   """
 
   hidden_size: int
@@ -81,7 +81,7 @@ class BiLSTM(nn.Module):
   unroll: int = 1
   return_carry: bool = False
   cell: str = "flax"
-  remat: bool = True
+  remat: bool = False
 
   def _cell(self, index: int):
     """The LSTM cell of one direction (0 forward, 1 backward), named as without remat so that
