@@ -103,3 +103,18 @@ def test_archive_bad_folder_and_cell_name(data_dir, tmp_path, toy_archive):
     histone_bins.load("E000", data_dir, str(tmp_path / "nowhere"))
   with pytest.raises(ConfigError, match="not a REMC epigenome id"):
     histone_bins.load("K562", data_dir, str(toy_archive))
+
+
+def test_runs_started_together_prepare_the_cache_once(tmp_path):
+  """Three processes on one empty data dir: one prepares, the others wait and read its copy."""
+  import subprocess
+  import sys
+  code = ("import sys; from regjax.datasets import histone_bins; "
+          "s = histone_bins.load('E003', sys.argv[1]); print(len(s['test']['label']))")
+  runs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True) for _ in range(3)]
+  outputs = [run.communicate(timeout=300) for run in runs]
+  for run, (stdout, stderr) in zip(runs, outputs):
+    assert run.returncode == 0, stderr[-2000:]
+    assert stdout.strip().endswith("200")
+  assert sum("Preparing histone_bins/E003" in stdout for stdout, _ in outputs) == 1

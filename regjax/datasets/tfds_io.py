@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import os
 
 import jax
 import numpy as np
@@ -41,21 +43,48 @@ def _quiet_absl():
 
 
 def load(builder_class, config, data_dir: str, splits, download_config=None):
-  """{split: arrays} of `builder_class(config)`, preparing it first when `data_dir` has no copy."""
+  """{split: arrays} of `builder_class(config)`, preparing it first when `data_dir` has no copy.
+
+  Writers never overlap: in a multi-process job process 0 prepares while the others wait at a
+  barrier, and independent runs sharing `data_dir` take turns through a lock file, so the second
+  finds the first one's copy instead of colliding with it.
+  """
   from regjax import parallel
-  with _quiet_absl():
-    builder = builder_class(config=config, data_dir=data_dir, file_format="array_record")
-  if jax.process_index() == 0:
-    prepare_and_read(builder, [], download_config)
+
+  def build():
+    with _quiet_absl():
+      return builder_class(config=config, data_dir=data_dir, file_format="array_record")
+
+  def prepared(builder) -> bool:
+    with _quiet_absl():  # a folder another run is still writing draws a warning per look
+      return builder.is_prepared()
+
+  builder = build()
+  if jax.process_index() == 0 and not prepared(builder):
+    with _preparation_lock(builder):
+      builder = build()  # a fresh look: another run may have prepared it while we waited
+      if not prepared(builder):
+        print(f"Preparing {builder.name}/{builder.builder_config.name} in {builder.data_dir} "
+              "(first use; cached afterwards)")
+        tfds.disable_progress_bar()  # its per-split bars drown our own progress output
+        builder.download_and_prepare(download_config=download_config)
   parallel.barrier(f"prepared {builder.name}/{config.name}")  # others wait: no concurrent writers
-  return prepare_and_read(builder, splits, download_config)
-
-
-def prepare_and_read(builder: tfds.core.DatasetBuilder, splits, download_config=None):
-  """{split: arrays} of `builder`, preparing it first when its cache folder has no copy."""
-  if not builder.is_prepared():
-    print(f"Preparing {builder.name}/{builder.builder_config.name} in {builder.data_dir} "
-          "(first use; cached afterwards)")
-    tfds.disable_progress_bar()  # its per-split bars drown our own progress output
-    builder.download_and_prepare(download_config=download_config)
+  builder = build()
   return {split: read_all(builder.as_data_source(split)) for split in splits}
+
+
+@contextlib.contextmanager
+def _preparation_lock(builder: tfds.core.DatasetBuilder):
+  """An exclusive lock on `<data_dir>/<name>/<config>/.prepare.lock` while preparing (local
+  folders; on a remote file system such as gs:// runs must not prepare the same data at once)."""
+  folder = os.path.dirname(str(builder.data_dir))
+  if "://" in folder:
+    yield
+    return
+  os.makedirs(folder, exist_ok=True)
+  with open(os.path.join(folder, ".prepare.lock"), "w") as handle:
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    try:
+      yield
+    finally:
+      fcntl.flock(handle, fcntl.LOCK_UN)
