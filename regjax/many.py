@@ -27,6 +27,7 @@ import sys
 import time
 
 import jax
+import jax.numpy as jnp
 import ml_collections
 import numpy as np
 import tqdm
@@ -109,6 +110,17 @@ def _member(tree, k: int):
   return jax.tree.map(lambda x: x[k], tree)
 
 
+def skip_empty_batches(step):
+  """`step`, except that an all-masked batch (a smaller member out of data) leaves the state as it
+  was: no optimizer step, no Adam moment update. Only many-model runs need it, so the single-model
+  step does not pay for it (selecting every parameter cost ~10 % of a small model's step)."""
+  def guarded(state, batch, dropout_key):
+    new_state, loss = step(state, batch, dropout_key)
+    has_data = jnp.sum(batch["mask"]) > 0
+    return jax.tree.map(lambda new, old: jnp.where(has_data, new, old), new_state, state), loss
+  return guarded
+
+
 class ManyTrainer:
   """K single-model trainers whose train steps run as one compiled program."""
 
@@ -119,7 +131,8 @@ class ManyTrainer:
     self.trainers = [train.Trainer(member_config, dataset) for _, member_config, dataset in setups]
     self.lead = self.trainers[0]
     self.steps = max(t.steps_per_epoch() for t in self.trainers)
-    step = functools.partial(train.train_step, task=self.lead.task, input_keys=self.lead.input_keys)
+    step = skip_empty_batches(functools.partial(train.train_step, task=self.lead.task,
+                                                input_keys=self.lead.input_keys))
     mode = config.train.get("members_map", "vmap")
     if mode == "vmap":
       many_step = jax.vmap(step)

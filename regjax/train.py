@@ -84,11 +84,7 @@ def train_step(state: train_state.TrainState, batch: dict, dropout_key: jax.Arra
     return jnp.sum(per_example * batch["mask"]) / jnp.maximum(jnp.sum(batch["mask"]), 1.0)
 
   loss, grads = jax.value_and_grad(loss_fn)(state.params)
-  new_state = state.apply_gradients(grads=grads)
-  # An all-masked batch (a smaller member of a many-model run) must leave the state untouched.
-  has_data = jnp.sum(batch["mask"]) > 0
-  new_state = jax.tree.map(lambda new, old: jnp.where(has_data, new, old), new_state, state)
-  return new_state, loss
+  return state.apply_gradients(grads=grads), loss
 
 
 def eval_step(params, batch: dict, *, apply_fn, task: tasks.Task, input_keys: tuple[str, ...]):

@@ -75,3 +75,26 @@ def test_differential_seed_members_equal_single_runs(tmp_path):
   assert set(results["ensemble"]["test"]) == {"pearson_r", "mse", "num_examples"}
   with pytest.raises(ConfigError, match="num_seeds only"):
     many.member_setups(deepdiff(num_folds=3))
+
+
+def test_an_all_masked_batch_leaves_a_member_untouched():
+  """A smaller member out of data gets all-masked batches: no step, no optimizer-moment update."""
+  import functools
+
+  import jax
+
+  trainer = train.Trainer(_config())
+  state, key = trainer.init_state()
+  step = jax.jit(many.skip_empty_batches(functools.partial(
+      train.train_step, task=trainer.task, input_keys=trainer.input_keys)))
+  arrays = trainer.dataset.splits["train"]
+  batch = {k: arrays[k][:32] for k in trainer.batch_keys}
+  batch["mask"] = np.zeros(32, np.float32)
+  same, _ = step(state, batch, key)
+  for a, b in zip(jax.tree.leaves(same), jax.tree.leaves(state)):
+    np.testing.assert_array_equal(a, b)
+  batch["mask"] = np.ones(32, np.float32)
+  moved, _ = step(state, batch, key)
+  assert int(moved.step) == int(state.step) + 1
+  assert any(not np.array_equal(a, b) for a, b in
+             zip(jax.tree.leaves(moved.params), jax.tree.leaves(state.params)))
