@@ -19,7 +19,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 
-def _save(fig, path: str | None):
+def _finish(fig, path: str | None, title: str = ""):
+  """The last steps of every plot: the figure title, the layout, and saving when `path` is given."""
+  if title:
+    fig.suptitle(title)
+  fig.tight_layout()
   if path:
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     fig.savefig(path, dpi=120, bbox_inches="tight")
@@ -53,10 +57,7 @@ def plot_training_curves(history: Sequence[dict], selected_epoch: int | None = N
     ax.set_xlabel("epoch")
     ax.set_title(label)
     ax.grid(alpha=0.3)
-  if title:
-    fig.suptitle(title)
-  fig.tight_layout()
-  return _save(fig, path)
+  return _finish(fig, path, title)
 
 
 def plot_mark_heatmaps(maps: dict[str, np.ndarray], mark_names: Sequence[str],
@@ -75,10 +76,7 @@ def plot_mark_heatmaps(maps: dict[str, np.ndarray], mark_names: Sequence[str],
     ax.set_title(name, fontsize=10)
     fig.colorbar(image, ax=ax, fraction=0.02, pad=0.01)
   axes[-1, 0].set_xlabel("bin (100 bp each; TSS at the centre)")
-  if title:
-    fig.suptitle(title)
-  fig.tight_layout()
-  return _save(fig, path)
+  return _finish(fig, path, title)
 
 
 _BASE_COLOURS = {"A": "#109648", "C": "#255C99", "G": "#F7B32B", "T": "#D62839"}
@@ -129,8 +127,7 @@ def plot_logo(heights: np.ndarray, ax=None, title: str = "", path: str | None = 
   if title:
     ax.set_title(title, fontsize=10)
   if fig is not None:
-    fig.tight_layout()
-    return _save(fig, path)
+    return _finish(fig, path)
   return ax
 
 
@@ -162,10 +159,7 @@ def plot_sequence_maps(sequence: np.ndarray, maps: dict[str, np.ndarray],
     heat.set_title(f"{name}: every base", fontsize=10)
     fig.colorbar(image, ax=heat, fraction=0.02, pad=0.01)
   axes[-1, 0].set_xlabel("position")
-  if title:
-    fig.suptitle(title)
-  fig.tight_layout()
-  return _save(fig, path)
+  return _finish(fig, path, title)
 
 
 def plot_attention(alpha: np.ndarray, beta: np.ndarray, channel_names: Sequence[str],
@@ -184,10 +178,7 @@ def plot_attention(alpha: np.ndarray, beta: np.ndarray, channel_names: Sequence[
   right.set_yticks(range(len(beta)), names, fontsize=8)
   right.invert_yaxis()
   right.set_title("mark-level attention (beta)", fontsize=10)
-  if title:
-    fig.suptitle(title)
-  fig.tight_layout()
-  return _save(fig, path)
+  return _finish(fig, path, title)
 
 
 def plot_temporal(forward: np.ndarray, backward: np.ndarray, path: str | None = None,
@@ -205,5 +196,4 @@ def plot_temporal(forward: np.ndarray, backward: np.ndarray, path: str | None = 
   ax.legend(fontsize=8, loc="best")
   if title:
     ax.set_title(title, fontsize=10)
-  fig.tight_layout()
-  return _save(fig, path)
+  return _finish(fig, path)

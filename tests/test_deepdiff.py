@@ -90,3 +90,15 @@ def test_short_siamese_run_saves_test_attention(tmp_path):
   on_disk = json.load(open(tmp_path / "results.json"))
   assert on_disk["attention_file"] == os.path.join("attention", "test.npz")
   assert on_disk["dataset"] == "deepdiff_pairs/E123_vs_E003"
+
+  # --mode=interpret on the same run: saliency of both cells, attention per group of genes.
+  from regjax.interpret import report
+  config.interpret = load_config("deepdiff", "interpret_fast").interpret
+  report.interpret_workdir(config, str(tmp_path))
+  written = set(os.listdir(tmp_path / "interpret"))
+  assert {"saliency.png", "saliency.npz", "attention_per_gene.npz", "index.md"} <= written
+  assert "attention_unchanged_genes.png" in written
+  per_gene = np.load(tmp_path / "interpret" / "attention_per_gene.npz")
+  assert per_gene["alpha"].shape == (200, 10, 200) and len(per_gene["channels"]) == 10
+  # aux_siamese: one mark-level attention per cell, 5 weights each, each summing to 1
+  np.testing.assert_allclose(per_gene["beta"].reshape(200, 2, 5).sum(-1), 1.0, atol=1e-5)

@@ -145,17 +145,27 @@ def _histone(report: Report, trainer, params, settings) -> None:
         **{k.replace(" ", "_"): v for k, v in means.items()})
   if hasattr(trainer.model, "attend"):
     att = attention_maps(trainer.model, params, marks)
-    for key, name in group_names.items():
-      rows = groups == key
-      if rows.any():
-        report.add(f"attention_{name.split()[0].lower()}", plotting.plot_attention(
-            att["alpha"][rows].mean(0), att["beta"][rows].mean(0), names,
-            title=f"attention, mean over {name}"),
-            f"AttentiveChrome's bin-level (alpha) and mark-level (beta) attention averaged over "
-            f"{name}; per-gene maps in attention_per_gene.npz.")
+    _attention_by_group(report, att, groups, group_names, names,
+                        "AttentiveChrome's bin-level (alpha) and mark-level (beta) attention "
+                        "averaged over {name} ({count}); per-gene maps in attention_per_gene.npz.")
     np.savez_compressed(os.path.join(report.folder, "attention_per_gene.npz"),
                         gene_ids=test["gene_id"], **att)
     report.summary["mean beta"] = {n: round(float(b), 3) for n, b in zip(names, att["beta"].mean(0))}
+
+
+def _attention_by_group(report: Report, att: dict, groups: np.ndarray, group_names: dict,
+                        channels, caption: str) -> None:
+  """One attention figure per non-empty group of test genes: alpha and beta averaged over it.
+
+  caption: a template with {name} (the group) and {count} (its number of genes).
+  """
+  for key, name in group_names.items():
+    rows = groups == key
+    if rows.any():
+      report.add("attention_" + "_".join(name.lower().split()), plotting.plot_attention(
+          att["alpha"][rows].mean(0), att["beta"][rows].mean(0), channels,
+          title=f"attention, mean over {name}"),
+          caption.format(name=name, count=int(rows.sum())))
 
 
 def _deepdiff(report: Report, trainer, params) -> None:
@@ -164,7 +174,7 @@ def _deepdiff(report: Report, trainer, params) -> None:
   names = trainer.dataset.info["mark_names"]
   lfc = test["lfc"]
   groups = np.where(lfc >= 2, 1, np.where(lfc <= -2, -1, 0))
-  group_names = {1: "up in B", -1: "down in B", 0: "unchanged"}
+  group_names = {1: "genes up in B", -1: "genes down in B", 0: "unchanged genes"}
   grad_a, grad_b = saliency(trainer.model.apply, params, (test["marks_a"], test["marks_b"]),
                             method="gradient_x_input")
   panels = {}
@@ -179,14 +189,9 @@ def _deepdiff(report: Report, trainer, params) -> None:
              gene_ids=test["gene_id"])
   att = attention_maps(trainer.model, params, (test["marks_a"], test["marks_b"]))
   channels = channel_names(trainer.config.model.variant, names)
-  for key, name in group_names.items():
-    rows = groups == key
-    if rows.any():
-      report.add(f"attention_{name.split()[0]}", plotting.plot_attention(
-          att["alpha"][rows].mean(0), att["beta"][rows].mean(0), channels,
-          title=f"attention, mean over genes {name}"),
-          f"Bin-level attention of every level-1 channel and the mark-level attention, averaged "
-          f"over the test genes {name} ({int(rows.sum())}).")
+  _attention_by_group(report, att, groups, group_names, channels,
+                      "Bin-level attention of every level-1 channel and the mark-level attention, "
+                      "averaged over the test {name} ({count}).")
   np.savez_compressed(os.path.join(report.folder, "attention_per_gene.npz"),
                       gene_ids=test["gene_id"], channels=np.array(channels), **att)
 
