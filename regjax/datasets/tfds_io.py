@@ -60,7 +60,8 @@ def load(builder_class, config, data_dir: str, splits, download_config=None):
       return builder.is_prepared()
 
   builder = build()
-  if jax.process_index() == 0 and not prepared(builder):
+  missing = not prepared(builder)
+  if missing and jax.process_index() == 0:
     with _preparation_lock(builder):
       builder = build()  # a fresh look: another run may have prepared it while we waited
       if not prepared(builder):
@@ -69,7 +70,8 @@ def load(builder_class, config, data_dir: str, splits, download_config=None):
         tfds.disable_progress_bar()  # its per-split bars drown our own progress output
         builder.download_and_prepare(download_config=download_config)
   parallel.barrier(f"prepared {builder.name}/{config.name}")  # others wait: no concurrent writers
-  builder = build()
+  if missing:
+    builder = build()  # built before the copy existed: read the copy's own dataset info
   return {split: read_all(builder.as_data_source(split)) for split in splits}
 
 
