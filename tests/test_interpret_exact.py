@@ -131,6 +131,35 @@ def test_windowed_ism_equals_full_forward_passes(length, widths, pool):
   np.testing.assert_allclose(windowed, full, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("length,widths,pool", [(101, (9, 5, 3), 2), (60, (7, 4), 3), (50, (5,), 2),
+                                                (33, (8, 5, 3), 2)])
+@pytest.mark.parametrize("baseline", ["zeros", "uniform", "shuffled"])
+def test_fast_integrated_gradients_equal_the_generic_path(length, widths, pool, baseline):
+  """fast_ig's first-layer-once path (fixed pooling for position-constant baselines, per-step
+  pooling otherwise) gives the generic path's attributions, with N rows and an odd length."""
+  from regjax.models.deepmotif import DeepMotifCNN
+  model = DeepMotifCNN(num_filters=16, kernel_sizes=widths, pool_size=pool)
+  params = model.init(jax.random.key(length), jnp.zeros((1, length, 4)))["params"]
+  params = jax.tree.map(lambda p: 3 * p, params)
+  codes = np.random.default_rng(length).integers(0, 4, (5, length)).astype(np.uint8)
+  codes[0, :3] = 4
+  x = sequences.one_hot(codes)
+  baselines = {"zeros": None, "uniform": np.full_like(x, 0.25),
+               "shuffled": interpret.shuffled_baselines(codes)}[baseline]
+  generic = interpret.integrated_gradients(model.apply, params, x, baselines, steps=10,
+                                           method="generic")
+  fast = interpret.integrated_gradients(model.apply, params, x, baselines, steps=10,
+                                        method="fast", chunk_size=3)
+  assert np.abs(generic).max() > 1e-3
+  np.testing.assert_allclose(fast, generic, rtol=1e-4, atol=1e-6 * np.abs(generic).max())
+
+
+def test_fast_integrated_gradients_need_a_cnn(linear, dna):
+  model, params, _ = linear
+  with pytest.raises(ValueError, match="DeepMotifCNN"):
+    interpret.integrated_gradients(model.apply, params, dna[1], method="fast")
+
+
 def test_windowed_ism_needs_a_cnn(linear, dna):
   model, params, _ = linear
   with pytest.raises(ValueError, match="DeepMotifCNN"):

@@ -14,7 +14,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from regjax.interpret.core import batch_gradients, map_chunks, model_score
+from regjax.interpret import fast_ig
+from regjax.interpret.core import batch_gradients, map_chunks, model_score, outputs_to_score
 
 
 @functools.lru_cache(maxsize=64)
@@ -31,7 +32,7 @@ def _chunk_fn(score, steps: int):
 
 
 def integrated_gradients(apply_fn, params, inputs, baselines=None, target=None, steps: int = 50,
-                         chunk_size: int = 16) -> np.ndarray:
+                         chunk_size: int = 16, method: str = "auto") -> np.ndarray:
   """Attributions [N, ...] of `inputs` relative to `baselines` (default: all zeros).
 
   Args:
@@ -41,10 +42,23 @@ def integrated_gradients(apply_fn, params, inputs, baselines=None, target=None, 
     target: what to explain (see `core.model_score`).
     steps: interpolation steps per example.
     chunk_size: examples per compiled chunk (chunk_size * steps inputs per gradient pass).
+    method: "auto" (the first-layer-once path of `fast_ig` when the model supports it), "fast"
+      (that path, or an error) or "generic" (gradients of the whole model at every step).
   """
+  if method not in ("auto", "fast", "generic"):
+    raise ValueError(f"method must be 'auto', 'fast' or 'generic', got {method!r}")
   inputs = np.asarray(inputs, np.float32)
   baselines = np.zeros_like(inputs) if baselines is None else np.asarray(baselines, np.float32)
-  chunk = _chunk_fn(model_score(apply_fn, target), steps)
+  if baselines.shape != inputs.shape:
+    raise ValueError(f"baselines have shape {baselines.shape}; expected the inputs' shape "
+                     f"{inputs.shape}")
+  if method == "fast" and not fast_ig.supports(apply_fn):
+    raise ValueError("method='fast' needs a DeepMotifCNN; use method='generic' for this model")
+  if method != "generic" and fast_ig.supports(apply_fn):
+    chunk = fast_ig.chunk_fn(apply_fn.__self__, outputs_to_score(target), steps,
+                             fast_ig.constant_along_positions(baselines))
+  else:
+    chunk = _chunk_fn(model_score(apply_fn, target), steps)
   return map_chunks(chunk, params, (inputs, baselines), chunk_size)
 
 
