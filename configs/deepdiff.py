@@ -40,6 +40,7 @@ def get_config(arg: str | None = None):
           "input_transform": "log1p",
           "unroll": 1,
           "remat": False,
+          "fused_lstm": True,  # speed only: bin-level BiLSTMs in one loop (models/fused_lstm.py)
       },
       train=configlib.training("adam", 1e-3, batch_size=10, num_epochs=90, grad_clip_norm=1.0))
   config.train.patience = 20

@@ -110,6 +110,7 @@ def attentivechrome_model() -> dict:
       "input_transform": "none",
       "unroll": 1,
       "remat": False,  # speed only: recomputing LSTM gates pays off at large batches
+      "fused_lstm": True,  # speed only: bin-level BiLSTMs in one loop (models/fused_lstm.py)
   }
 
 

@@ -20,7 +20,7 @@ import jax
 import jax.numpy as jnp
 from flax import linen as nn
 
-from regjax.models import layers
+from regjax.models import fused_lstm, layers
 from regjax.models.recurrent import BiLSTM, ContextAttention, symmetric_uniform
 
 
@@ -44,24 +44,53 @@ class BinLevelEncoder(nn.Module):
   Attributes:
     hidden_size: units per direction (32).
     init_scale: U(-init_scale, init_scale) init of every parameter.
-    unroll: LSTM time steps per scan iteration (speed only).
-    remat: recompute the LSTM gates in the backward pass (speed only, same numbers).
+    unroll: LSTM time steps per scan iteration (speed only; Flax path).
+    remat: recompute the LSTM gates in the backward pass (speed only, same numbers; Flax path).
+    fused: run every channel's BiLSTM through `fused_lstm` (one loop, hand-written backward pass)
+      instead of `nn.vmap` of Flax's LSTM (speed only: the same parameters, same numbers to float
+      rounding). Parameters are always created by the Flax modules, so both paths share them.
   """
 
   hidden_size: int = 32
   init_scale: float = 0.1
   unroll: int = 1
   remat: bool = False
+  fused: bool = True
 
   @nn.compact
   def __call__(self, x: jax.Array) -> tuple[jax.Array, jax.Array]:
     """x: float [B, T, C] -> (encodings [B, C, 2H], alpha [B, C, T] summing to 1 over T)."""
     encoders = nn.vmap(_ChannelEncoder, in_axes=0, out_axes=0, variable_axes={"params": 0},
                        split_rngs={"params": True}, axis_size=x.shape[-1])
-    per_channel = jnp.moveaxis(x, 2, 0)[..., None]                 # [C, B, T, 1]
-    encoded, alpha = encoders(self.hidden_size, self.init_scale, self.unroll, self.remat,
-                              name="channels")(per_channel)         # [C, B, 2H], [C, B, T]
+    channels = encoders(self.hidden_size, self.init_scale, self.unroll, self.remat,
+                        name="channels")
+    if self.fused and not self.is_initializing():
+      return self._fused(x)
+    encoded, alpha = channels(jnp.moveaxis(x, 2, 0)[..., None])       # [C, B, 2H], [C, B, T]
     return jnp.moveaxis(encoded, 0, 1), jnp.moveaxis(alpha, 0, 1)
+
+  def _fused(self, x: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """The same computation from the Flax modules' parameters (see `fused`).
+
+    The attention works on `bidirectional_units`' layout: each direction's states are scored
+    with its half of the context vector, the two score maps are added bin by bin (flipping the
+    backward one, [C, T, B]), and each direction's states are averaged with the weights in its
+    own reading order: the same numbers as attention over the concatenated [h_fwd, h_bwd] states.
+    """
+    params = self.variables["params"]["channels"]
+    cells = params["BiLSTM_0"]
+    states = fused_lstm.bidirectional_units(cells["OptimizedLSTMCell_0"],
+                                            cells["OptimizedLSTMCell_1"],
+                                            jnp.transpose(x, (2, 1, 0)))  # [2C, T, B, H]
+    context = params["ContextAttention_0"]["context"]                    # [C, 2H]
+    channels, hidden = context.shape[0], states.shape[-1]
+    unit_context = jnp.concatenate([context[:, :hidden], context[:, hidden:]])  # [2C, H]
+    unit_scores = jnp.einsum("utbh,uh->utb", states, unit_context)
+    alpha = jax.nn.softmax(unit_scores[:channels] + unit_scores[channels:, ::-1], axis=1)
+    unit_alpha = jnp.concatenate([alpha, alpha[:, ::-1]])                 # [2C, T, B]
+    attended = jnp.sum(unit_alpha[..., None] * states, axis=1)            # [2C, B, H]
+    encoded = jnp.concatenate([attended[:channels], attended[channels:]], axis=-1)  # [C, B, 2H]
+    return jnp.moveaxis(encoded, 0, 1), jnp.transpose(alpha, (2, 0, 1))
 
 
 class MarkLevelEncoder(nn.Module):
@@ -94,6 +123,8 @@ class AttentiveChrome(nn.Module):
     input_transform: "none" (raw counts, as published) or "log1p".
     unroll: LSTM time steps per scan iteration (speed only).
     remat: recompute the LSTM gates in the backward pass (speed only, same numbers). Off: it slowed the default batch of 16.
+    fused_lstm: the bin-level BiLSTMs through `fused_lstm` (speed only, same parameters and
+      numbers; see `BinLevelEncoder.fused`).
   """
 
   bin_hidden_size: int = 32
@@ -103,10 +134,11 @@ class AttentiveChrome(nn.Module):
   input_transform: str = "none"
   unroll: int = 1
   remat: bool = False
+  fused_lstm: bool = True
 
   def setup(self):
     self.bin_level = BinLevelEncoder(self.bin_hidden_size, self.init_scale, self.unroll,
-                                     self.remat)
+                                     self.remat, self.fused_lstm)
     self.mark_level = MarkLevelEncoder(self.mark_hidden_size, self.init_scale, self.unroll,
                                        self.remat)
     init = symmetric_uniform(self.init_scale)

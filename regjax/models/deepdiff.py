@@ -58,6 +58,8 @@ class DeepDiff(nn.Module):
     unroll: LSTM time steps per scan iteration (speed only).
     remat: recompute the LSTM gates in the backward pass (speed only, same numbers; off: it
       slowed the default batch of 10).
+    fused_lstm: the bin-level BiLSTMs through `fused_lstm` (speed only, same parameters and
+      numbers; see `BinLevelEncoder.fused`).
   """
 
   variant: str = "raw_d"
@@ -68,6 +70,7 @@ class DeepDiff(nn.Module):
   input_transform: str = "none"
   unroll: int = 1
   remat: bool = False
+  fused_lstm: bool = True
 
   @property
   def has_aux(self) -> bool:
@@ -83,7 +86,8 @@ class DeepDiff(nn.Module):
                         f"{', '.join(VARIANTS)}")
 
     def encoder():
-      return BinLevelEncoder(self.bin_hidden_size, self.init_scale, self.unroll, self.remat)
+      return BinLevelEncoder(self.bin_hidden_size, self.init_scale, self.unroll, self.remat,
+                             self.fused_lstm)
 
     def mark_level():
       return MarkLevelEncoder(self.mark_hidden_size, self.init_scale, self.unroll, self.remat)
