@@ -2,6 +2,8 @@ r"""Training throughput (examples/s) of each model family's jit-compiled train s
 
   python benchmarks/train_throughput.py                       # every family, batch 16 and 256
   python benchmarks/train_throughput.py --configs=configs/attentivechrome.py --batch_sizes=16,256
+  python benchmarks/train_throughput.py --configs=configs/attentivechrome.py \
+      --set=model.fused_lstm=False          # the same model through Flax's LSTM, for comparison
 
 Times the real `regjax.train` step (optimizer, clipping, masking included) on random histone-mark
 counts of the bundled shape, after one compile step; prints one line per batch size plus the
@@ -11,6 +13,7 @@ machine. Peak host memory is the process's max RSS; on a GPU the device's peak b
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib.util
 import os
 import platform
@@ -36,6 +39,22 @@ def load_config(path: str):
   module = importlib.util.module_from_spec(spec)
   spec.loader.exec_module(module)
   return module.get_config(arg or None)
+
+
+def set_field(config, assignment: str) -> None:
+  """Applies 'a.b=literal' to a ConfigDict (a clear error for a malformed assignment)."""
+  field, sep, text = assignment.partition("=")
+  if not sep:
+    raise SystemExit(f"--set expects FIELD=VALUE, got {assignment!r}")
+  try:
+    value = ast.literal_eval(text)
+  except (ValueError, SyntaxError):
+    value = text
+  *parents, name = field.split(".")
+  node = config
+  for parent in parents:
+    node = node[parent]
+  node[name] = value
 
 
 def peak_memory_mb() -> tuple[float, float | None]:
@@ -74,15 +93,20 @@ def main() -> None:
                       "configs/deepmotif_cnnrnn.py")
   parser.add_argument("--batch_sizes", default="16,256")
   parser.add_argument("--seconds", type=float, default=5.0, help="timed seconds per measurement")
+  parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                      help="override a config field (Python literal), e.g. model.fused_lstm=False")
   args = parser.parse_args()
   print(machine())
   for config_path in args.configs.split(","):
     for batch_size in [int(b) for b in args.batch_sizes.split(",")]:
       config = load_config(config_path)
+      for assignment in args.set:
+        set_field(config, assignment)
       rate = measure(config, batch_size, args.seconds)
       host, device = peak_memory_mb()
       device_text = f", device peak {device:.0f} MiB" if device else ""
-      print(f"{config.model.name:18s} batch {batch_size:4d}: {rate:8.0f} examples/s "
+      label = config.model.name + "".join(f" {a}" for a in args.set)
+      print(f"{label:18s} batch {batch_size:4d}: {rate:8.0f} examples/s "
             f"(peak host RSS so far {host:.0f} MiB{device_text})", flush=True)
 
 
