@@ -4,6 +4,10 @@ vmapped and chunked so that memory stays bounded.
 saliency (gradient, gradient x input, DeMo's observed-base map), integrated gradients, in-silico
 mutagenesis, temporal output values, class optimisation, attention maps, DeepChrome feature maps.
 `regjax.interpret.report` runs every method that applies to a trained workdir.
+
+For the DeepMotif CNN, integrated gradients and ISM take model-specific fast paths automatically
+(`fast_ig`: the first block once per sequence; `fast_ism`: only the receptive field a substitution
+touches); `method="generic"` / `method="full"` run the model-agnostic computation they equal.
 """
 
 from regjax.interpret.class_optimization import class_optimization
