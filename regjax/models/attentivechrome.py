@@ -122,7 +122,8 @@ class AttentiveChrome(nn.Module):
     init_scale: every parameter starts U(-init_scale, init_scale) (0.1).
     input_transform: "none" (raw counts, as published) or "log1p".
     unroll: LSTM time steps per scan iteration (speed only).
-    remat: recompute the LSTM gates in the backward pass (speed only, same numbers). Off: it slowed the default batch of 16.
+    remat: recompute the LSTM gates in the backward pass (speed only, same numbers; off: it
+      slowed the default batch of 16).
     fused_lstm: the bin-level BiLSTMs through `fused_lstm` (speed only, same parameters and
       numbers; see `BinLevelEncoder.fused`).
   """
