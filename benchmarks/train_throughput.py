@@ -4,10 +4,14 @@ r"""Training throughput (examples/s) of each model family's jit-compiled train s
   python benchmarks/train_throughput.py --configs=configs/attentivechrome.py --batch_sizes=16,256
   python benchmarks/train_throughput.py --configs=configs/attentivechrome.py \
       --set=model.fused_lstm=False          # the same model through Flax's LSTM, for comparison
+  python benchmarks/train_throughput.py --configs=configs/attentivechrome.py \
+      --set=train.microbatch_size=0         # batch 256 in one piece instead of chunks of 32
 
-Times the real `regjax.train` step (optimizer, clipping, masking included) on random histone-mark
-counts of the bundled shape, after one compile step; prints one line per batch size plus the
-machine. Peak host memory is the process's max RSS; on a GPU the device's peak bytes in use.
+Times the real `regjax.train` step (optimizer, clipping, masking, the config's
+`train.microbatch_size` chunking included) on random histone-mark counts of the bundled shape, after
+one compile step; prints one line per batch size plus the machine, with the page faults and kernel
+CPU time per step. Peak host memory is the process's max RSS; on a GPU the device's peak bytes in
+use.
 """
 
 from __future__ import annotations
@@ -64,8 +68,10 @@ def peak_memory_mb() -> tuple[float, float | None]:
   return host, (device / 2**20 if device else None)
 
 
-def measure(config, batch_size: int, seconds: float) -> float:
-  """Examples per second of the train step at `batch_size`."""
+def measure(config, batch_size: int, seconds: float) -> tuple[float, float, float]:
+  """Examples per second of the train step at `batch_size`, and per step the minor page faults and
+  the kernel CPU ms (on CPU, a step whose temporary buffers exceed glibc's mmap threshold gets
+  fresh pages every time, which the kernel zeroes: README, Performance)."""
   config.train.batch_size = batch_size
   trainer = train.Trainer(config)
   state, dropout_key = trainer.init_state()
@@ -76,14 +82,19 @@ def measure(config, batch_size: int, seconds: float) -> float:
   batch = {k: train_split[k][index] for k in trainer.batch_keys}
   batch["mask"] = np.ones(batch_size, np.float32)
   batch = parallel.shard_batch(batch, trainer.mesh)
-  state, loss = trainer._train_step(state, batch, dropout_key)  # compile
-  loss.block_until_ready()
+  for _ in range(2):  # compile, then one step that allocates like every later one
+    state, loss = trainer._train_step(state, batch, dropout_key)
+    loss.block_until_ready()
+  before = resource.getrusage(resource.RUSAGE_SELF)
   steps, start = 0, time.perf_counter()
   while time.perf_counter() - start < seconds:
     state, loss = trainer._train_step(state, batch, dropout_key)
     steps += 1
   loss.block_until_ready()
-  return steps * batch_size / (time.perf_counter() - start)
+  elapsed = time.perf_counter() - start
+  after = resource.getrusage(resource.RUSAGE_SELF)
+  return (steps * batch_size / elapsed, (after.ru_minflt - before.ru_minflt) / steps,
+          (after.ru_stime - before.ru_stime) / steps * 1e3)
 
 
 def main() -> None:
@@ -102,12 +113,13 @@ def main() -> None:
       config = load_config(config_path)
       for assignment in args.set:
         set_field(config, assignment)
-      rate = measure(config, batch_size, args.seconds)
+      rate, faults, kernel_ms = measure(config, batch_size, args.seconds)
       host, device = peak_memory_mb()
       device_text = f", device peak {device:.0f} MiB" if device else ""
       label = config.model.name + "".join(f" {a}" for a in args.set)
       print(f"{label:18s} batch {batch_size:4d}: {rate:8.0f} examples/s "
-            f"(peak host RSS so far {host:.0f} MiB{device_text})", flush=True)
+            f"(peak host RSS so far {host:.0f} MiB{device_text}; per step {faults:,.0f} page "
+            f"faults, {kernel_ms:.0f} ms kernel CPU)", flush=True)
 
 
 if __name__ == "__main__":

@@ -131,8 +131,9 @@ class ManyTrainer:
     self.trainers = [train.Trainer(member_config, dataset) for _, member_config, dataset in setups]
     self.lead = self.trainers[0]
     self.steps = max(t.steps_per_epoch() for t in self.trainers)
-    step = skip_empty_batches(functools.partial(train.train_step, task=self.lead.task,
-                                                input_keys=self.lead.input_keys))
+    step = skip_empty_batches(functools.partial(
+        train.train_step, task=self.lead.task, input_keys=self.lead.input_keys,
+        microbatch_size=config.train.get("microbatch_size", 0)))
     mode = config.train.get("members_map", "vmap")
     if mode == "vmap":
       many_step = jax.vmap(step)

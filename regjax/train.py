@@ -73,18 +73,53 @@ def _model_inputs(batch, input_keys):
 
 
 def train_step(state: train_state.TrainState, batch: dict, dropout_key: jax.Array, *,
-               task: tasks.Task, input_keys: tuple[str, ...]):
-  """One optimizer step on the masked mean loss of `batch`; returns (new state, loss)."""
+               task: tasks.Task, input_keys: tuple[str, ...], microbatch_size: int = 0):
+  """One optimizer step on the masked mean loss of `batch`; returns (new state, loss).
+
+  With 0 < microbatch_size < batch size, the gradient is summed over chunks of `microbatch_size`
+  examples (`_chunked_loss_and_grads`) before the one optimizer step: the same update up to float
+  rounding, with each chunk's dropout drawn from its own key.
+  """
   key = jax.random.fold_in(dropout_key, state.step)
 
-  def loss_fn(params):
-    outputs = state.apply_fn({"params": params}, *_model_inputs(batch, input_keys), train=True,
-                             rngs={"dropout": key})
-    per_example = task.loss(outputs, batch)
-    return jnp.sum(per_example * batch["mask"]) / jnp.maximum(jnp.sum(batch["mask"]), 1.0)
+  def summed_loss(params, examples, examples_key):
+    outputs = state.apply_fn({"params": params}, *_model_inputs(examples, input_keys), train=True,
+                             rngs={"dropout": examples_key})
+    return jnp.sum(task.loss(outputs, examples) * examples["mask"])
 
-  loss, grads = jax.value_and_grad(loss_fn)(state.params)
+  count = jnp.maximum(jnp.sum(batch["mask"]), 1.0)
+  if 0 < microbatch_size < batch["mask"].shape[0]:
+    loss, grads = _chunked_loss_and_grads(summed_loss, state.params, batch, key, microbatch_size)
+    loss, grads = loss / count, jax.tree.map(lambda g: g / count, grads)
+  else:
+    loss, grads = jax.value_and_grad(lambda p: summed_loss(p, batch, key) / count)(state.params)
   return state.apply_gradients(grads=grads), loss
+
+
+def _chunked_loss_and_grads(summed_loss, params, batch: dict, key: jax.Array, size: int):
+  """Sum of `summed_loss` and of its gradient over the batch, `size` examples at a time.
+
+  Why: the LSTM models keep every step's activations for the backward pass; at batch 256 those are
+  ~400 MB per train step, which XLA CPU allocates afresh each step (the kernel then zeroes ~98,000
+  new pages) and which no longer fit in cache. A `lax.scan` over chunks reuses one chunk's worth of
+  memory (README, Performance). Chunk k holds rows k, k + B/size, k + 2 B/size, ...: a batch
+  sharded over devices along its first axis keeps its rows on their devices.
+  """
+  num_chunks = batch["mask"].shape[0] // size
+  chunks = jax.tree.map(
+      lambda a: jnp.swapaxes(a.reshape(size, num_chunks, *a.shape[1:]), 0, 1), batch)
+
+  def chunk_loss_and_grads(index, chunk):
+    return jax.value_and_grad(summed_loss)(params, chunk, jax.random.fold_in(key, index))
+
+  def accumulate(totals, indexed_chunk):
+    return jax.tree.map(jnp.add, totals, chunk_loss_and_grads(*indexed_chunk)), None
+
+  first = jax.tree.map(lambda a: a[0], chunks)
+  zeros = jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype),
+                       jax.eval_shape(chunk_loss_and_grads, 0, first))
+  totals, _ = jax.lax.scan(accumulate, zeros, (jnp.arange(num_chunks), chunks))
+  return totals
 
 
 def eval_step(params, batch: dict, *, apply_fn, task: tasks.Task, input_keys: tuple[str, ...]):
@@ -105,6 +140,8 @@ class Trainer:
     self.mesh = parallel.make_mesh()
     parallel.check_batch_size(config.train.batch_size, self.mesh, "train.batch_size")
     parallel.check_batch_size(config.train.eval_batch_size, self.mesh, "train.eval_batch_size")
+    if 0 < config.train.get("microbatch_size", 0) < config.train.batch_size:
+      parallel.check_batch_size(config.train.microbatch_size, self.mesh, "train.microbatch_size")
     self.input_keys = self.dataset.input_keys
     self.batch_keys = (*self.input_keys, *self.task.target_keys)
     _check_targets(self.dataset, self.task)
@@ -113,7 +150,8 @@ class Trainer:
       raise ConfigError("task 'regression' needs model.num_outputs=1")
     self.tx = create_optimizer(config.train, self.steps_per_epoch())
     self._train_step = jax.jit(
-        functools.partial(train_step, task=self.task, input_keys=self.input_keys),
+        functools.partial(train_step, task=self.task, input_keys=self.input_keys,
+                          microbatch_size=config.train.get("microbatch_size", 0)),
         donate_argnums=0)
     self._eval_step = jax.jit(functools.partial(
         eval_step, apply_fn=self.model.apply, task=self.task, input_keys=self.input_keys))
@@ -179,8 +217,20 @@ def _check_config(config: ml_collections.ConfigDict) -> None:
     value = config.train.get(field)
     if not isinstance(value, int) or value <= 0:
       raise ConfigError(f"train.{field} must be a positive integer, got {value!r}")
+  _check_microbatch_size(config.train)
   if not config.train.learning_rate > 0:
     raise ConfigError(f"train.learning_rate must be positive, got {config.train.learning_rate!r}")
+
+
+def _check_microbatch_size(train_config: ml_collections.ConfigDict) -> None:
+  """train.microbatch_size: 0 (off), or a size that splits the training batch evenly."""
+  size, batch_size = train_config.get("microbatch_size", 0), train_config.batch_size
+  if not isinstance(size, int) or size < 0:
+    raise ConfigError(f"train.microbatch_size must be 0 (off) or a positive integer, got {size!r}")
+  if 0 < size < batch_size and batch_size % size:
+    raise ConfigError(
+        f"train.microbatch_size={size} does not divide train.batch_size={batch_size}; use a "
+        f"divisor of the batch size, or 0 to turn chunking off")
 
 
 def _attention_maps(outputs: dict) -> dict:

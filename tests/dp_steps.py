@@ -18,8 +18,10 @@ from tests.conftest import load_config  # noqa: E402
 FAMILIES = ["deepchrome", "attentivechrome", "deepdiff", "deepmotif_cnn"]
 
 
-def run(name: str, steps: int = 3, batch_size: int = 16) -> dict[str, np.ndarray]:
+def run(name: str, steps: int = 3, batch_size: int = 16, microbatch_size: int = 0,
+        label: str | None = None) -> dict[str, np.ndarray]:
   config = load_config(name)
+  config.train.microbatch_size = microbatch_size
   if name.startswith("deepmotif"):
     config.data.name = "simulated_motifs"
     config.data.num_train, config.data.num_valid, config.data.num_test = 400, 100, 100
@@ -40,12 +42,15 @@ def run(name: str, steps: int = 3, batch_size: int = 16) -> dict[str, np.ndarray
     losses.append(float(loss))
   flat = np.concatenate([np.ravel(np.asarray(x)) for x in jax.tree.leaves(state.params)])
   predictions = trainer.predict(state.params, trainer.dataset.splits["valid"])
-  return {f"{name}_losses": np.array(losses), f"{name}_params": flat,
-          f"{name}_predictions": predictions}
+  label = label or name
+  return {f"{label}_losses": np.array(losses), f"{label}_params": flat,
+          f"{label}_predictions": predictions}
 
 
 if __name__ == "__main__":
   out = {"num_devices": np.array(len(jax.devices()))}
   for family in FAMILIES:
     out.update(run(family))
+  # Gradients summed over chunks of 8 rows (on 8 devices: one row per device per chunk).
+  out.update(run("attentivechrome", microbatch_size=8, label="attentivechrome_chunked"))
   np.savez(sys.argv[1], **out)

@@ -43,6 +43,10 @@ def test_eight_devices_match_one_device(tmp_path):
     np.testing.assert_allclose(outputs[8][key], outputs[1][key], atol=1e-5, rtol=0, err_msg=key)
     if key.endswith("_predictions"):
       assert len(outputs[8][key]) > 0  # every validation example, padded batches masked
+  for devices in (1, 8):  # chunked gradients: the same steps as whole-batch ones
+    for part in ("losses", "params", "predictions"):
+      np.testing.assert_allclose(outputs[devices][f"attentivechrome_chunked_{part}"],
+                                 outputs[devices][f"attentivechrome_{part}"], atol=1e-5, rtol=0)
 
 
 def test_batch_size_must_divide_over_devices():

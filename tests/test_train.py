@@ -110,3 +110,41 @@ def test_archive_toy_cell_trains(toy_archive, tmp_path):
   results = train.train_and_evaluate(config, str(tmp_path))
   assert results["test"]["num_examples"] == 10
   assert results["data"]["source"] == "archive"
+
+
+def _one_step(config, batch_size: int = 16):
+  """Loss and flat parameters after one SGD step on the first rows, the last 3 rows masked."""
+  import jax  # noqa: PLC0415
+  config.train.optimizer, config.train.learning_rate = "sgd", 1e-2
+  config.train.batch_size = batch_size
+  trainer = train.Trainer(config)
+  state, key = trainer.init_state()
+  rows = trainer.dataset.splits["train"]
+  batch = {k: rows[k][:batch_size] for k in trainer.batch_keys}
+  batch["mask"] = np.r_[np.ones(batch_size - 3), np.zeros(3)].astype(np.float32)
+  state, loss = trainer._train_step(state, batch, key)
+  return float(loss), np.concatenate([np.ravel(x) for x in jax.tree.leaves(state.params)])
+
+
+def test_chunked_gradients_make_the_same_step():
+  """train.microbatch_size sums the gradient over chunks: same loss and update as the whole batch
+  (every task's loss is a masked sum of per-example terms, so one model stands for all)."""
+  name = "attentivechrome"
+  whole_loss, whole_params = _one_step(load_config(name))
+  config = load_config(name)
+  config.train.microbatch_size = 4
+  chunked_loss, chunked_params = _one_step(config)
+  np.testing.assert_allclose(chunked_loss, whole_loss, rtol=1e-6)
+  np.testing.assert_allclose(chunked_params, whole_params, atol=1e-7, rtol=0)
+  # The tolerance tells batches apart: a step on other rows (a wrong chunk split or sum) moves the
+  # parameters by far more.
+  _, other_params = _one_step(load_config(name), batch_size=8)
+  assert np.abs(other_params - whole_params).max() > 1e-5
+
+
+def test_microbatch_size_must_divide_the_batch(tmp_path):
+  config = load_config("attentivechrome")
+  config.train.microbatch_size = 5
+  with pytest.raises(UserError, match="train.microbatch_size=5 does not divide "
+                     "train.batch_size=16"):
+    train.train_and_evaluate(config, str(tmp_path))
