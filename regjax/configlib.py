@@ -119,7 +119,7 @@ def attentivechrome_training() -> ml_collections.ConfigDict:
   """AttentiveChrome's published training: Adam 2e-4, batch 16, gradient-norm clip 1, 30 epochs.
 
   Batches larger than 32 are run as chunks of 32 (`train.microbatch_size`, the same update): on
-  CPU, 1.5x faster at batch 256 (README, Performance).
+  CPU, 1.4x faster at batch 256 (README, Performance).
   """
   config = training("adam", 2e-4, batch_size=16, num_epochs=30, grad_clip_norm=1.0)
   config.microbatch_size = 32

@@ -28,7 +28,10 @@ from regjax import (checkpoint, datasets, input_pipeline, models, parallel, plot
 from regjax.errors import ConfigError, UserError
 
 # Config fields a resumed run may change without invalidating its checkpoints (and interpret.*).
-_RESUMABLE_CHANGES = ("train.num_epochs", "train.eval_batch_size", "data.data_dir")
+# train.microbatch_size only regroups the sums of one update (same steps up to float rounding), and
+# runs started before it existed have none.
+_RESUMABLE_CHANGES = ("train.num_epochs", "train.eval_batch_size", "train.microbatch_size",
+                      "data.data_dir")
 
 
 def create_optimizer(train_config: ml_collections.ConfigDict,
@@ -102,10 +105,16 @@ def _chunked_loss_and_grads(summed_loss, params, batch: dict, key: jax.Array, si
   Why: the LSTM models keep every step's activations for the backward pass; at batch 256 those are
   ~400 MB per train step, which XLA CPU allocates afresh each step (the kernel then zeroes ~98,000
   new pages) and which no longer fit in cache. A `lax.scan` over chunks reuses one chunk's worth of
-  memory (README, Performance). Chunk k holds rows k, k + B/size, k + 2 B/size, ...: a batch
-  sharded over devices along its first axis keeps its rows on their devices.
+  memory (README, Performance). A batch that `size` does not divide is padded as the input
+  pipeline pads (copies of row 0, masked out). Chunk k holds rows k, k + C, k + 2C, ... (C chunks):
+  a batch sharded over devices along its first axis keeps its rows on their devices.
   """
-  num_chunks = batch["mask"].shape[0] // size
+  batch_size = batch["mask"].shape[0]
+  num_chunks = -(-batch_size // size)
+  fill = num_chunks * size - batch_size
+  if fill:
+    batch = {k: jnp.concatenate([v, jnp.zeros_like(v[:fill]) if k == "mask"
+                                 else jnp.repeat(v[:1], fill, axis=0)]) for k, v in batch.items()}
   chunks = jax.tree.map(
       lambda a: jnp.swapaxes(a.reshape(size, num_chunks, *a.shape[1:]), 0, 1), batch)
 
@@ -140,8 +149,6 @@ class Trainer:
     self.mesh = parallel.make_mesh()
     parallel.check_batch_size(config.train.batch_size, self.mesh, "train.batch_size")
     parallel.check_batch_size(config.train.eval_batch_size, self.mesh, "train.eval_batch_size")
-    if 0 < config.train.get("microbatch_size", 0) < config.train.batch_size:
-      parallel.check_batch_size(config.train.microbatch_size, self.mesh, "train.microbatch_size")
     self.input_keys = self.dataset.input_keys
     self.batch_keys = (*self.input_keys, *self.task.target_keys)
     _check_targets(self.dataset, self.task)
@@ -151,7 +158,7 @@ class Trainer:
     self.tx = create_optimizer(config.train, self.steps_per_epoch())
     self._train_step = jax.jit(
         functools.partial(train_step, task=self.task, input_keys=self.input_keys,
-                          microbatch_size=config.train.get("microbatch_size", 0)),
+                          microbatch_size=microbatch_size(config.train, self.mesh)),
         donate_argnums=0)
     self._eval_step = jax.jit(functools.partial(
         eval_step, apply_fn=self.model.apply, task=self.task, input_keys=self.input_keys))
@@ -223,14 +230,16 @@ def _check_config(config: ml_collections.ConfigDict) -> None:
 
 
 def _check_microbatch_size(train_config: ml_collections.ConfigDict) -> None:
-  """train.microbatch_size: 0 (off), or a size that splits the training batch evenly."""
-  size, batch_size = train_config.get("microbatch_size", 0), train_config.batch_size
+  size = train_config.get("microbatch_size", 0)
   if not isinstance(size, int) or size < 0:
     raise ConfigError(f"train.microbatch_size must be 0 (off) or a positive integer, got {size!r}")
-  if 0 < size < batch_size and batch_size % size:
-    raise ConfigError(
-        f"train.microbatch_size={size} does not divide train.batch_size={batch_size}; use a "
-        f"divisor of the batch size, or 0 to turn chunking off")
+
+
+def microbatch_size(train_config: ml_collections.ConfigDict, mesh) -> int:
+  """The chunk size of `train_step`: train.microbatch_size rounded up to a multiple of the number
+  of devices, so every chunk splits evenly over them (0: off)."""
+  size, devices = train_config.get("microbatch_size", 0), mesh.devices.size
+  return -(-size // devices) * devices
 
 
 def _attention_maps(outputs: dict) -> dict:

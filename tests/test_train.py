@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 
+import jax
+import ml_collections
 import numpy as np
 import pytest
 
@@ -114,7 +116,6 @@ def test_archive_toy_cell_trains(toy_archive, tmp_path):
 
 def _one_step(config, batch_size: int = 16):
   """Loss and flat parameters after one SGD step on the first rows, the last 3 rows masked."""
-  import jax  # noqa: PLC0415
   config.train.optimizer, config.train.learning_rate = "sgd", 1e-2
   config.train.batch_size = batch_size
   trainer = train.Trainer(config)
@@ -126,25 +127,33 @@ def _one_step(config, batch_size: int = 16):
   return float(loss), np.concatenate([np.ravel(x) for x in jax.tree.leaves(state.params)])
 
 
-def test_chunked_gradients_make_the_same_step():
+@pytest.mark.parametrize("chunk", [4, 5])
+def test_chunked_gradients_make_the_same_step(chunk):
   """train.microbatch_size sums the gradient over chunks: same loss and update as the whole batch
-  (every task's loss is a masked sum of per-example terms, so one model stands for all)."""
-  name = "attentivechrome"
-  whole_loss, whole_params = _one_step(load_config(name))
-  config = load_config(name)
-  config.train.microbatch_size = 4
+  (every task's loss is a masked sum of per-example terms, so one model stands for all). Chunks of
+  5 pad the batch of 16 to 20 with masked rows."""
+  whole_loss, whole_params = _one_step(load_config("attentivechrome"))
+  config = load_config("attentivechrome")
+  config.train.microbatch_size = chunk
   chunked_loss, chunked_params = _one_step(config)
   np.testing.assert_allclose(chunked_loss, whole_loss, rtol=1e-6)
   np.testing.assert_allclose(chunked_params, whole_params, atol=1e-7, rtol=0)
   # The tolerance tells batches apart: a step on other rows (a wrong chunk split or sum) moves the
   # parameters by far more.
-  _, other_params = _one_step(load_config(name), batch_size=8)
+  _, other_params = _one_step(load_config("attentivechrome"), batch_size=8)
   assert np.abs(other_params - whole_params).max() > 1e-5
 
 
-def test_microbatch_size_must_divide_the_batch(tmp_path):
+def test_microbatch_size_is_checked(tmp_path):
   config = load_config("attentivechrome")
-  config.train.microbatch_size = 5
-  with pytest.raises(UserError, match="train.microbatch_size=5 does not divide "
-                     "train.batch_size=16"):
+  config.train.microbatch_size = -4
+  with pytest.raises(UserError, match="train.microbatch_size must be 0 .off. or a positive "
+                     "integer, got -4"):
     train.train_and_evaluate(config, str(tmp_path))
+
+
+def test_microbatch_size_rounds_up_to_the_devices():
+  mesh = type("Mesh", (), {"devices": np.empty(8)})()
+  sizes = [train.microbatch_size(ml_collections.ConfigDict({"microbatch_size": m}), mesh)
+           for m in (0, 5, 8, 12)]
+  assert sizes == [0, 8, 8, 16]
