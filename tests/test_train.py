@@ -127,12 +127,18 @@ def _one_step(config, batch_size: int = 16):
   return float(loss), np.concatenate([np.ravel(x) for x in jax.tree.leaves(state.params)])
 
 
+@pytest.fixture(scope="module")
+def whole_batch_steps():
+  """One step on the whole batch of 16, and one on 8 rows (another batch) for scale."""
+  return _one_step(load_config("attentivechrome")), _one_step(load_config("attentivechrome"), 8)
+
+
 @pytest.mark.parametrize("chunk", [4, 5])
-def test_chunked_gradients_make_the_same_step(chunk):
+def test_chunked_gradients_make_the_same_step(chunk, whole_batch_steps):
   """train.microbatch_size sums the gradient over chunks: same loss and update as the whole batch
   (every task's loss is a masked sum of per-example terms, so one model stands for all). Chunks of
   5 pad the batch of 16 to 20 with masked rows."""
-  whole_loss, whole_params = _one_step(load_config("attentivechrome"))
+  (whole_loss, whole_params), (_, other_params) = whole_batch_steps
   config = load_config("attentivechrome")
   config.train.microbatch_size = chunk
   chunked_loss, chunked_params = _one_step(config)
@@ -140,7 +146,6 @@ def test_chunked_gradients_make_the_same_step(chunk):
   np.testing.assert_allclose(chunked_params, whole_params, atol=1e-7, rtol=0)
   # The tolerance tells batches apart: a step on other rows (a wrong chunk split or sum) moves the
   # parameters by far more.
-  _, other_params = _one_step(load_config("attentivechrome"), batch_size=8)
   assert np.abs(other_params - whole_params).max() > 1e-5
 
 
