@@ -133,7 +133,7 @@ class ManyTrainer:
     self.steps = max(t.steps_per_epoch() for t in self.trainers)
     step = skip_empty_batches(functools.partial(
         train.train_step, task=self.lead.task, input_keys=self.lead.input_keys,
-        microbatch_size=train.microbatch_size(config.train, self.lead.mesh)))
+        microbatch_size=train.chunk_size(config.train, self.lead.mesh)))
     mode = config.train.get("members_map", "vmap")
     if mode == "vmap":
       many_step = jax.vmap(step)

@@ -158,7 +158,7 @@ class Trainer:
     self.tx = create_optimizer(config.train, self.steps_per_epoch())
     self._train_step = jax.jit(
         functools.partial(train_step, task=self.task, input_keys=self.input_keys,
-                          microbatch_size=microbatch_size(config.train, self.mesh)),
+                          microbatch_size=chunk_size(config.train, self.mesh)),
         donate_argnums=0)
     self._eval_step = jax.jit(functools.partial(
         eval_step, apply_fn=self.model.apply, task=self.task, input_keys=self.input_keys))
@@ -235,7 +235,7 @@ def _check_microbatch_size(train_config: ml_collections.ConfigDict) -> None:
     raise ConfigError(f"train.microbatch_size must be 0 (off) or a positive integer, got {size!r}")
 
 
-def microbatch_size(train_config: ml_collections.ConfigDict, mesh) -> int:
+def chunk_size(train_config: ml_collections.ConfigDict, mesh) -> int:
   """The chunk size of `train_step`: train.microbatch_size rounded up to a multiple of the number
   of devices, so every chunk splits evenly over them (0: off)."""
   size, devices = train_config.get("microbatch_size", 0), mesh.devices.size

@@ -157,8 +157,8 @@ def test_microbatch_size_is_checked(tmp_path):
     train.train_and_evaluate(config, str(tmp_path))
 
 
-def test_microbatch_size_rounds_up_to_the_devices():
+def test_chunk_size_rounds_up_to_the_devices():
   mesh = type("Mesh", (), {"devices": np.empty(8)})()
-  sizes = [train.microbatch_size(ml_collections.ConfigDict({"microbatch_size": m}), mesh)
+  sizes = [train.chunk_size(ml_collections.ConfigDict({"microbatch_size": m}), mesh)
            for m in (0, 5, 8, 12)]
   assert sizes == [0, 8, 8, 16]
