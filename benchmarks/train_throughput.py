@@ -6,6 +6,9 @@ r"""Training throughput (examples/s) of each model family's jit-compiled train s
       --set=model.fused_lstm=False          # the same model through Flax's LSTM, for comparison
   python benchmarks/train_throughput.py --configs=configs/attentivechrome.py \
       --set=train.microbatch_size=0         # batch 256 in one piece instead of chunks of 32
+  for i in 0 1; do python benchmarks/train_throughput.py --configs=configs/attentivechrome.py \
+      --coordinator_address=localhost:12345 --num_processes=2 --process_id=$i & done; wait
+                                            # one global batch split over two processes (gloo)
 
 Times the real `regjax.train` step (optimizer, clipping, masking, the config's
 `train.microbatch_size` chunking included) on random histone-mark counts of the bundled shape, after
@@ -63,7 +66,7 @@ def set_field(config, assignment: str) -> None:
 
 def peak_memory_mb() -> tuple[float, float | None]:
   host = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-  stats = jax.devices()[0].memory_stats() or {}
+  stats = jax.local_devices()[0].memory_stats() or {}
   device = stats.get("peak_bytes_in_use")
   return host, (device / 2**20 if device else None)
 
@@ -106,8 +109,15 @@ def main() -> None:
   parser.add_argument("--seconds", type=float, default=5.0, help="timed seconds per measurement")
   parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                       help="override a config field (Python literal), e.g. model.fused_lstm=False")
+  parser.add_argument("--coordinator_address", help="host:port of process 0, to time a "
+                      "multi-process run (start one copy per process with its --process_id)")
+  parser.add_argument("--num_processes", type=int)
+  parser.add_argument("--process_id", type=int)
   args = parser.parse_args()
-  print(machine())
+  if args.coordinator_address:
+    parallel.initialize_distributed(args.coordinator_address, args.num_processes, args.process_id)
+  if jax.process_index() == 0:
+    print(machine())
   for config_path in args.configs.split(","):
     for batch_size in [int(b) for b in args.batch_sizes.split(",")]:
       config = load_config(config_path)
@@ -117,6 +127,8 @@ def main() -> None:
       host, device = peak_memory_mb()
       device_text = f", device peak {device:.0f} MiB" if device else ""
       label = config.model.name + "".join(f" {a}" for a in args.set)
+      if jax.process_index():
+        continue  # every process times the same global steps; process 0 reports them
       print(f"{label:18s} batch {batch_size:4d}: {rate:8.0f} examples/s "
             f"(peak host RSS so far {host:.0f} MiB{device_text}; per step {faults:,.0f} page "
             f"faults, {kernel_ms:.0f} ms kernel CPU)", flush=True)
