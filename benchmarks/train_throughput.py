@@ -71,10 +71,9 @@ def peak_memory_mb() -> tuple[float, float | None]:
   return host, (device / 2**20 if device else None)
 
 
-def measure(config, batch_size: int, seconds: float) -> tuple[float, float, float]:
-  """Examples per second of the train step at `batch_size`, and per step the minor page faults and
-  the kernel CPU ms (on CPU, a step whose temporary buffers exceed glibc's mmap threshold gets
-  fresh pages every time, which the kernel zeroes: README, Performance)."""
+def make_stepper(config, batch_size: int):
+  """Compiles the config's train step at `batch_size`; returns run(seconds) -> (steps, seconds),
+  which trains on one fixed batch of random rows of the training split for about that long."""
   config.train.batch_size = batch_size
   trainer = train.Trainer(config)
   state, dropout_key = trainer.init_state()
@@ -85,16 +84,31 @@ def measure(config, batch_size: int, seconds: float) -> tuple[float, float, floa
   batch = {k: train_split[k][index] for k in trainer.batch_keys}
   batch["mask"] = np.ones(batch_size, np.float32)
   batch = parallel.shard_batch(batch, trainer.mesh)
-  for _ in range(2):  # compile, then one step that allocates like every later one
-    state, loss = trainer._train_step(state, batch, dropout_key)
+  holder = {"state": state}
+
+  def run(seconds: float) -> tuple[int, float]:
+    state, steps, start = holder["state"], 0, time.perf_counter()
+    while True:
+      state, loss = trainer._train_step(state, batch, dropout_key)
+      steps += 1
+      if time.perf_counter() - start >= seconds:
+        break
     loss.block_until_ready()
+    holder["state"] = state
+    return steps, time.perf_counter() - start
+
+  for _ in range(2):  # compile, then one step that allocates like every later one
+    run(0)
+  return run
+
+
+def measure(config, batch_size: int, seconds: float) -> tuple[float, float, float]:
+  """Examples per second of the train step at `batch_size`, and per step the minor page faults and
+  the kernel CPU ms (on CPU, a step whose temporary buffers exceed glibc's mmap threshold gets
+  fresh pages every time, which the kernel zeroes: README, Performance)."""
+  run = make_stepper(config, batch_size)
   before = resource.getrusage(resource.RUSAGE_SELF)
-  steps, start = 0, time.perf_counter()
-  while time.perf_counter() - start < seconds:
-    state, loss = trainer._train_step(state, batch, dropout_key)
-    steps += 1
-  loss.block_until_ready()
-  elapsed = time.perf_counter() - start
+  steps, elapsed = run(seconds)
   after = resource.getrusage(resource.RUSAGE_SELF)
   return (steps * batch_size / elapsed, (after.ru_minflt - before.ru_minflt) / steps,
           (after.ru_stime - before.ru_stime) / steps * 1e3)
