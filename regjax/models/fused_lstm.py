@@ -125,20 +125,18 @@ def _multi_lstm_bwd(residuals, grad_hs):
   init = (state, state, (jnp.zeros_like(hs),) * 4, (state,) * 4)
   _, _, shifted, first = lax.fori_loop(0, steps, body, init)
 
-  # Products over all steps and examples at once. They contract (steps, examples) as two adjacent
-  # axes rather than one merged axis: the same single product on one device (XLA folds the two
-  # axes), while on a mesh that shards the examples a merged axis would make XLA gather every
-  # buffer from every device first (README, Performance) instead of adding up partial products.
-  next_inputs = jnp.roll(inputs, -1, axis=1)   # x_{t+1} for slot t
+  # One contraction axis (steps x examples) so the products need no transposes.
+  flat = lambda a: a.reshape(units, steps * batch, -1)   # noqa: E731
+  next_inputs = jnp.roll(inputs, -1, axis=1).reshape(units, steps * batch)  # x_{t+1} for slot t
   x0 = inputs[:, 0]
-  d_hidden = tuple(jnp.einsum("utbh,utbg->uhg", hs, d) for d in shifted)
+  d_hidden = tuple(jnp.einsum("unh,ung->uhg", flat(hs), flat(d)) for d in shifted)
   # As multiply-and-sum: XLA ran these [U, N] x [U, N, H] products as slow naive loops.
-  d_input = tuple(jnp.sum(next_inputs[..., None] * d, axis=(1, 2))
+  d_input = tuple(jnp.sum(next_inputs[..., None] * flat(d), axis=1)
                   + jnp.einsum("ub,ubg->ug", x0, d0) for d, d0 in zip(shifted, first))
   d_bias = tuple(d.sum((1, 2)) + d0.sum(1) for d, d0 in zip(shifted, first))
-  dx_next = sum(jnp.einsum("utbg,ug->utb", d, w) for d, w in zip(shifted, input_kernels))
+  dx_next = sum(jnp.einsum("ung,ug->un", flat(d), w) for d, w in zip(shifted, input_kernels))
   dx0 = sum(jnp.einsum("ubg,ug->ub", d0, w) for d0, w in zip(first, input_kernels))
-  d_inputs = jnp.concatenate([dx0[:, None], dx_next[:, :-1]], axis=1)
+  d_inputs = jnp.concatenate([dx0[:, None], dx_next.reshape(units, steps, batch)[:, :-1]], axis=1)
   return d_input, d_hidden, d_bias, d_inputs
 
 
