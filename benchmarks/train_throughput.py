@@ -85,18 +85,19 @@ def make_stepper(config, batch_size: int):
   batch = {k: train_split[k][index] for k in trainer.batch_keys}
   batch["mask"] = np.ones(batch_size, np.float32)
   batch = parallel.shard_batch(batch, trainer.mesh)
-  holder = {"state": state, "step_seconds": 1.0}
+  step_seconds = 1.0   # of the last warm-up step, for the multi-process step count
 
   def agreed_steps(seconds: float) -> int | None:
     """With several processes every one must run the same number of steps (each step all-reduces
     across them), so process 0's estimate is broadcast; None means run for `seconds`."""
     if jax.process_count() == 1:
       return None
-    estimate = np.int32(max(1, round(seconds / holder["step_seconds"])))
+    estimate = np.int32(max(1, round(seconds / step_seconds)))
     return int(multihost_utils.broadcast_one_to_all(estimate))
 
   def run(seconds: float) -> tuple[int, float]:
-    state, steps, target = holder["state"], 0, agreed_steps(seconds)
+    nonlocal state
+    steps, target = 0, agreed_steps(seconds)
     start = time.perf_counter()
     while True:
       state, loss = trainer._train_step(state, batch, dropout_key)
@@ -104,11 +105,10 @@ def make_stepper(config, batch_size: int):
       if (steps >= target) if target else (time.perf_counter() - start >= seconds):
         break
     loss.block_until_ready()
-    holder["state"] = state
     return steps, time.perf_counter() - start
 
   for _ in range(2):  # compile, then one step that allocates like every later one
-    holder["step_seconds"] = run(0)[1]
+    step_seconds = run(0)[1]
   return run
 
 
