@@ -78,15 +78,17 @@ def build_model(torch, num_marks: int = 5, hidden: int = 32):
   return AttentiveChrome()
 
 
-def make_stepper(batch_size: int):
-  """The original's training step on one random batch; returns run(seconds) -> (steps, seconds)."""
+def make_stepper(batch_size: int, device: str = "cpu"):
+  """The original's training step on one random batch; returns run(seconds) -> (steps, seconds).
+  On "cuda" the original's nn.LSTMs run through cuDNN, as its train.py does on a GPU."""
   import torch  # noqa: PLC0415
   torch.manual_seed(0)
-  model = build_model(torch)
+  model = build_model(torch).to(device)
   optimizer = torch.optim.Adam(model.parameters(), lr=2e-4)
   loss_fn = torch.nn.BCELoss()
-  x = torch.poisson(torch.full((batch_size, 100, 5), 2.0))
-  y = torch.randint(0, 2, (batch_size, 1)).float()
+  x = torch.poisson(torch.full((batch_size, 100, 5), 2.0)).to(device)
+  y = torch.randint(0, 2, (batch_size, 1)).float().to(device)
+  synchronize = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
 
   def run(seconds: float) -> tuple[int, float]:
     steps, start = 0, time.perf_counter()
@@ -98,20 +100,22 @@ def make_stepper(batch_size: int):
       optimizer.step()
       steps += 1
       if time.perf_counter() - start >= seconds:
+        synchronize()  # GPU work is asynchronous: count it finished
         return steps, time.perf_counter() - start
 
   run(0)
   return run
 
 
-def paired(batch_size: int, rounds: int, seconds: float) -> list[tuple[float, float]]:
+def paired(batch_size: int, rounds: int, seconds: float,
+           device: str = "cpu") -> list[tuple[float, float]]:
   """Alternates `seconds` of the original's steps with `seconds` of regjax's, `rounds` times, in
   one process: both see the same machine at nearly the same moment, so the ratio of each pair is
   free of the shared VM's drift (up to 1.5x between minutes). Returns (original, regjax) genes/s."""
   sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
   import train_throughput  # noqa: PLC0415
   config = train_throughput.load_config("configs/attentivechrome.py")
-  ours, theirs = train_throughput.make_stepper(config, batch_size), make_stepper(batch_size)
+  ours, theirs = train_throughput.make_stepper(config, batch_size), make_stepper(batch_size, device)
   pairs = []
   for _ in range(rounds):
     rates = []
@@ -131,20 +135,22 @@ def main() -> None:
   parser.add_argument("--paired_rounds", type=int, default=0,
                       help="also time regjax's AttentiveChrome step in this many alternating "
                       "rounds per batch size and print the median ratio")
+  parser.add_argument("--device", default="cpu", help="torch device of the original: cpu or "
+                      "cuda (regjax runs on JAX's default backend, the GPU where there is one)")
   args = parser.parse_args()
   import torch  # noqa: PLC0415
   print(f"{platform.node()}: {os.cpu_count()} CPU cores, torch {torch.__version__} "
-        f"({torch.get_num_threads()} threads)")
+        f"({torch.get_num_threads()} threads), original on {args.device}")
   for batch_size in [int(b) for b in args.batch_sizes.split(",")]:
     if args.paired_rounds:
-      pairs = paired(batch_size, args.paired_rounds, args.seconds)
+      pairs = paired(batch_size, args.paired_rounds, args.seconds, args.device)
       ratios = sorted(ours / theirs for theirs, ours in pairs)
       print(f"batch {batch_size:4d}: regjax / original median {statistics.median(ratios):.2f}x "
             f"(range {ratios[0]:.2f}-{ratios[-1]:.2f}, {len(ratios)} rounds); median genes/s "
             f"original {statistics.median(p[0] for p in pairs):.0f}, "
             f"regjax {statistics.median(p[1] for p in pairs):.0f}", flush=True)
       continue
-    steps, elapsed = make_stepper(batch_size)(args.seconds)
+    steps, elapsed = make_stepper(batch_size, args.device)(args.seconds)
     print(f"original AttentiveChrome (PyTorch) batch {batch_size:4d}: "
           f"{steps * batch_size / elapsed:8.0f} genes/s", flush=True)
 
