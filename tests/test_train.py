@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import types
 
 import jax
 import ml_collections
@@ -157,8 +158,33 @@ def test_microbatch_size_is_checked(tmp_path):
     train.train_and_evaluate(config, str(tmp_path))
 
 
+def _fake_mesh(platform: str, num_devices: int):
+  device = types.SimpleNamespace(platform=platform)
+  return types.SimpleNamespace(devices=np.array([device] * num_devices, dtype=object))
+
+
 def test_chunk_size_rounds_up_to_the_devices():
-  mesh = type("Mesh", (), {"devices": np.empty(8)})()
+  mesh = _fake_mesh("cpu", 8)
   sizes = [train.chunk_size(ml_collections.ConfigDict({"microbatch_size": m}), mesh)
            for m in (0, 5, 8, 12)]
   assert sizes == [0, 8, 8, 16]
+
+
+def test_chunking_applies_only_on_the_configured_platforms():
+  """AttentiveChrome's default chunks of 32 are on for CPU meshes and off for GPU ones, unless the
+  config names the GPU too."""
+  config = load_config("attentivechrome").train
+  assert train.chunk_size(config, _fake_mesh("cpu", 1)) == 32
+  assert train.chunk_size(config, _fake_mesh("gpu", 1)) == 0
+  config.microbatch_platforms = "cpu, gpu"
+  assert train.chunk_size(config, _fake_mesh("gpu", 2)) == 32
+  config.microbatch_platforms = "all"
+  assert train.chunk_size(config, _fake_mesh("tpu", 4)) == 32
+
+
+def test_microbatch_platforms_is_checked(tmp_path):
+  config = load_config("attentivechrome")
+  config.train.microbatch_platforms = ""
+  with pytest.raises(UserError, match="train.microbatch_platforms must be 'all' or "
+                     "comma-separated JAX platforms"):
+    train.train_and_evaluate(config, str(tmp_path))
