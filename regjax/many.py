@@ -141,7 +141,7 @@ class ManyTrainer:
       many_step = lambda states, batches, keys: jax.lax.map(lambda a: step(*a), (states, batches, keys))
     else:
       raise ConfigError(f"train.members_map must be 'vmap' or 'map', got {mode!r}")
-    self._step = jax.jit(many_step, donate_argnums=0)
+    self._step = jax.jit(parallel.traced_on(self.lead.mesh, many_step), donate_argnums=0)
 
   def init_states(self):
     states, keys = zip(*(t.init_state() for t in self.trainers))

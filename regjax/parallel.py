@@ -13,6 +13,7 @@ same global batch from the same seeded order and transfers only its own rows to 
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import jax
@@ -51,6 +52,22 @@ def check_batch_size(batch_size: int, mesh: Mesh, name: str = "batch_size") -> N
     raise ConfigError(
         f"{name}={batch_size} does not divide evenly over {num_devices} devices; use a multiple of "
         f"{num_devices} (e.g. {lower} or {lower + num_devices})")
+
+
+def traced_on(mesh: Mesh, fn):
+  """`fn`, traced with `mesh` as JAX's abstract mesh, so code inside it can ask over how many
+  devices the batch is split (`batch_devices`). Changes nothing else: the mesh's axes are Auto."""
+  @functools.wraps(fn)
+  def wrapped(*args, **kwargs):
+    with jax.sharding.use_abstract_mesh(mesh.abstract_mesh):
+      return fn(*args, **kwargs)
+  return wrapped
+
+
+def batch_devices() -> int:
+  """Inside a function wrapped by `traced_on`: the number of devices the batch is split over
+  (1 outside one)."""
+  return max(1, jax.sharding.get_abstract_mesh().size)
 
 
 def replicate(tree: Any, mesh: Mesh) -> Any:

@@ -156,10 +156,9 @@ class Trainer:
     if self.task.name == "regression" and config.model.get("num_outputs") != 1:
       raise ConfigError("task 'regression' needs model.num_outputs=1")
     self.tx = create_optimizer(config.train, self.steps_per_epoch())
-    self._train_step = jax.jit(
-        functools.partial(train_step, task=self.task, input_keys=self.input_keys,
-                          microbatch_size=chunk_size(config.train, self.mesh)),
-        donate_argnums=0)
+    self._train_step = jax.jit(parallel.traced_on(self.mesh, functools.partial(
+        train_step, task=self.task, input_keys=self.input_keys,
+        microbatch_size=chunk_size(config.train, self.mesh))), donate_argnums=0)
     self._eval_step = jax.jit(functools.partial(
         eval_step, apply_fn=self.model.apply, task=self.task, input_keys=self.input_keys))
     self._attend = None

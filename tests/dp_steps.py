@@ -38,13 +38,17 @@ def run(name: str, steps: int = 3, batch_size: int = 16, microbatch_size: int = 
   for i in range(steps):
     batch = {k: batches[k][i * batch_size:(i + 1) * batch_size] for k in trainer.batch_keys}
     batch["mask"] = np.ones(batch_size, np.float32)
-    state, loss = trainer._train_step(state, parallel.shard_batch(batch, trainer.mesh), key)
+    batch = parallel.shard_batch(batch, trainer.mesh)
+    if i == 0:  # what the compiled step sends between devices
+      hlo = trainer._train_step.lower(state, batch, key).compile().as_text()
+    state, loss = trainer._train_step(state, batch, key)
     losses.append(float(loss))
   flat = np.concatenate([np.ravel(np.asarray(x)) for x in jax.tree.leaves(state.params)])
   predictions = trainer.predict(state.params, trainer.dataset.splits["valid"])
   label = label or name
   return {f"{label}_losses": np.array(losses), f"{label}_params": flat,
-          f"{label}_predictions": predictions}
+          f"{label}_predictions": predictions,
+          f"{label}_all_gathers": np.array(hlo.count(" all-gather("))}
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from regjax import parallel
 from regjax.models import fused_lstm
 from regjax.models.attentivechrome import AttentiveChrome
 from regjax.models.deepdiff import DeepDiff
@@ -27,11 +28,17 @@ def _autodiff_lstm(input_kernels, hidden_kernels, biases, inputs):
   return fused_lstm._forward(input_kernels, hidden_kernels, biases, inputs)[0]
 
 
+@pytest.mark.parametrize("batch_devices", [1, 2])
 @pytest.mark.parametrize("steps", [1, 2, 7])
-def test_hand_written_backward_pass_equals_autodiff(steps):
+def test_hand_written_backward_pass_equals_autodiff(steps, batch_devices):
   """Every gradient (input, recurrent and bias weights, inputs) of the custom VJP equals JAX's
-  autodiff of the same forward pass, in float64, including the first and last steps."""
-  with jax.enable_x64(True):
+  autodiff of the same forward pass, in float64, including the first and last steps; also when
+  traced for a batch split over 2 devices, where the weight gradients contract (steps, examples)
+  unmerged."""
+  mesh = jax.sharding.AbstractMesh((batch_devices,), ("data",),
+                                   axis_types=(jax.sharding.AxisType.Auto,))
+  with jax.enable_x64(True), jax.sharding.use_abstract_mesh(mesh):
+    assert parallel.batch_devices() == batch_devices
     args = _random_lstm(jax.random.key(steps), units=3, hidden=4, steps=steps, batch=2)
     cotangent = jax.random.normal(jax.random.key(99), (3, steps, 2, 4), jnp.float64)
     loss = lambda fn: lambda *a: jnp.sum(fn(*a) * cotangent)  # noqa: E731

@@ -43,6 +43,11 @@ def test_eight_devices_match_one_device(tmp_path):
     np.testing.assert_allclose(outputs[8][key], outputs[1][key], atol=1e-5, rtol=0, err_msg=key)
     if key.endswith("_predictions"):
       assert len(outputs[8][key]) > 0  # every validation example, padded batches masked
+  # The LSTM models' backward pass adds up per-device partial weight gradients; it must not gather
+  # the [U, T, B, H] activations of every device (as products over a merged steps x examples axis
+  # made XLA do: 6 all-gathers per step, README Performance).
+  for name in ("attentivechrome", "deepdiff", "attentivechrome_chunked"):
+    assert int(outputs[8][f"{name}_all_gathers"]) == 0, name
   for devices in (1, 8):  # chunked gradients: the same steps as whole-batch ones
     for part in ("losses", "params", "predictions"):
       np.testing.assert_allclose(outputs[devices][f"attentivechrome_chunked_{part}"],

@@ -33,6 +33,8 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
+from regjax import parallel
+
 Gates = tuple[jax.Array, jax.Array, jax.Array, jax.Array]   # (i, f, g, o)
 
 
@@ -125,16 +127,28 @@ def _multi_lstm_bwd(residuals, grad_hs):
   init = (state, state, (jnp.zeros_like(hs),) * 4, (state,) * 4)
   _, _, shifted, first = lax.fori_loop(0, steps, body, init)
 
-  # One contraction axis (steps x examples) so the products need no transposes.
-  flat = lambda a: a.reshape(units, steps * batch, -1)   # noqa: E731
-  next_inputs = jnp.roll(inputs, -1, axis=1).reshape(units, steps * batch)  # x_{t+1} for slot t
+  next_inputs = jnp.roll(inputs, -1, axis=1)   # x_{t+1} for slot t
   x0 = inputs[:, 0]
-  d_hidden = tuple(jnp.einsum("unh,ung->uhg", flat(hs), flat(d)) for d in shifted)
+  if parallel.batch_devices() == 1:
+    # One contraction axis n = (steps x examples), so the products need no transposes.
+    flat = lambda a: a.reshape(units, steps * batch, *a.shape[3:])   # noqa: E731
+    contracted = "n"
+  else:
+    # The examples are split over devices: a merged (steps x examples) axis cannot be split the
+    # same way, and XLA would gather every device's [U, T, B, H] buffers before each product.
+    # Contracting the two axes unmerged lets each device add up its own examples; on one device
+    # XLA would transpose the buffers for it instead (README, Performance).
+    flat = lambda a: a   # noqa: E731
+    contracted = "tb"
+  axes = tuple(range(1, 1 + len(contracted)))
+  d_hidden = tuple(jnp.einsum(f"u{contracted}h,u{contracted}g->uhg", flat(hs), flat(d))
+                   for d in shifted)
   # As multiply-and-sum: XLA ran these [U, N] x [U, N, H] products as slow naive loops.
-  d_input = tuple(jnp.sum(next_inputs[..., None] * flat(d), axis=1)
+  d_input = tuple(jnp.sum(flat(next_inputs)[..., None] * flat(d), axis=axes)
                   + jnp.einsum("ub,ubg->ug", x0, d0) for d, d0 in zip(shifted, first))
   d_bias = tuple(d.sum((1, 2)) + d0.sum(1) for d, d0 in zip(shifted, first))
-  dx_next = sum(jnp.einsum("ung,ug->un", flat(d), w) for d, w in zip(shifted, input_kernels))
+  dx_next = sum(jnp.einsum(f"u{contracted}g,ug->u{contracted}", flat(d), w)
+                for d, w in zip(shifted, input_kernels))
   dx0 = sum(jnp.einsum("ubg,ug->ub", d0, w) for d0, w in zip(first, input_kernels))
   d_inputs = jnp.concatenate([dx0[:, None], dx_next.reshape(units, steps, batch)[:, :-1]], axis=1)
   return d_input, d_hidden, d_bias, d_inputs
