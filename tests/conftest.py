@@ -12,6 +12,16 @@ import pytest
 REPO = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # so tests can import configs/*.py
 
+# On a GPU, test the algorithms rather than the card's defaults: float32 products in full precision
+# (XLA GPU uses TF32 by default, so two orders of the same sums, as in the fast-vs-generic
+# interpretation tests, differ far more than on CPU) and deterministic kernels (same seed, same
+# numbers, as the resume tests expect). Set before JAX is imported; on CPU the compiled steps give
+# bit-identical results either way.
+os.environ.setdefault("JAX_DEFAULT_MATMUL_PRECISION", "highest")
+_flags = os.environ.get("XLA_FLAGS", "")
+if "xla_gpu_deterministic_ops" not in _flags:
+  os.environ["XLA_FLAGS"] = f"{_flags} --xla_gpu_deterministic_ops=true".strip()
+
 
 @pytest.fixture(scope="session", autouse=True)
 def data_dir(tmp_path_factory) -> str:
