@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # One pass over what a GPU changes, in under ten minutes (each step capped): the README's main
-# command and the AttentiveChrome config trained end to end, training throughput of every family (chunked and
-# unchunked large batches, fused and Flax LSTMs), the original PyTorch AttentiveChrome timed on the
-# same GPU, and the model tests run on it.
+# command and the AttentiveChrome config trained end to end; training throughput of every family,
+# with large batches whole and chunked, and the fused and Flax LSTMs; the original PyTorch
+# AttentiveChrome timed on the same GPU; and the tests that differ most between CPU and GPU (the
+# models, exact interpretation paths, seeded and resumed runs).
 #
 #   bash benchmarks/gpu_check.sh [OUT_DIR]       # logs and results.json files go to OUT_DIR
 #
@@ -24,15 +25,17 @@ print('jax', jax.__version__, 'flax', flax.__version__, 'optax', optax.__version
 
 step "training throughput, every family"
 timeout 180 python3 benchmarks/train_throughput.py --seconds=2 --batch_sizes=16,256
-step "LSTM families unchunked, and the Flax LSTM path"
-timeout 100 python3 benchmarks/train_throughput.py --seconds=2 --batch_sizes=256,1024 \
-  --configs=configs/attentivechrome.py,configs/deepdiff.py --set=train.microbatch_size=0
+step "LSTM families at large batches, chunked (the CPU default), and the Flax LSTM path"
+timeout 100 python3 benchmarks/train_throughput.py --seconds=2 --batch_sizes=1024,4096 \
+  --configs=configs/attentivechrome.py,configs/deepdiff.py
+timeout 80 python3 benchmarks/train_throughput.py --seconds=2 --batch_sizes=256 \
+  --configs=configs/attentivechrome.py,configs/deepdiff.py --set=train.microbatch_platforms=all
 timeout 60 python3 benchmarks/train_throughput.py --seconds=2 --batch_sizes=256 \
-  --configs=configs/attentivechrome.py --set=model.fused_lstm=False --set=train.microbatch_size=0
+  --configs=configs/attentivechrome.py --set=model.fused_lstm=False
 
 step "original PyTorch AttentiveChrome on the GPU, alternated with regjax"
 XLA_PYTHON_CLIENT_MEM_FRACTION=0.5 timeout 90 python3 benchmarks/attentivechrome_original_speed.py \
-  --device=cuda --paired_rounds=3 --seconds=2 --batch_sizes=16,256
+  --device=cuda --paired_rounds=3 --seconds=2 --batch_sizes=16,256,4096
 
 step "README main command (DeepChrome, E123)"
 timeout 100 python3 -m regjax.main --config=configs/deepchrome.py \
@@ -45,6 +48,7 @@ timeout 150 python3 -m regjax.main \
 tail -n 3 "$out/attentivechrome.log"; cp "$runs/ac_E123/results.json" "$out/attentivechrome_results.json"
 
 step "model tests on the GPU"
-timeout 150 python3 -m pytest -q -p no:cacheprovider tests/test_fused_lstm.py \
-  tests/test_attentivechrome.py tests/test_deepchrome.py 2>&1 | tail -n 25
+XLA_PYTHON_CLIENT_PREALLOCATE=false timeout 200 python3 -m pytest -q -n 4 -p no:cacheprovider \
+  tests/test_fused_lstm.py tests/test_attentivechrome.py tests/test_deepchrome.py \
+  tests/test_interpret_exact.py tests/test_train.py 2>&1 | tail -n 25
 rm -rf "$runs"
