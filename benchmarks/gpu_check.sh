@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# One pass over what a GPU changes, in under ten minutes (each step capped): the README's main
-# command and the AttentiveChrome config trained end to end; training throughput of every family,
-# with large batches whole and chunked, and the fused and Flax LSTMs; the original PyTorch
-# AttentiveChrome timed on the same GPU; and the tests that differ most between CPU and GPU (the
-# models, exact interpretation paths, seeded and resumed runs).
+# One pass over what a GPU changes, in about six minutes on an H100 (each step capped): the
+# README's main command and the AttentiveChrome config trained end to end; training throughput of
+# every family, with large batches whole and chunked, and the fused and Flax LSTMs; the original
+# PyTorch AttentiveChrome timed on the same GPU; and the tests that differ most between CPU and
+# GPU (the models, exact interpretation paths, seeded and resumed runs).
 #
 #   bash benchmarks/gpu_check.sh [OUT_DIR]       # logs and results.json files go to OUT_DIR
 #
@@ -34,18 +34,21 @@ timeout 60 python3 benchmarks/train_throughput.py --seconds=2 --batch_sizes=256 
   --configs=configs/attentivechrome.py --set=model.fused_lstm=False
 
 step "original PyTorch AttentiveChrome on the GPU, alternated with regjax"
-XLA_PYTHON_CLIENT_MEM_FRACTION=0.5 timeout 90 python3 benchmarks/attentivechrome_original_speed.py \
+XLA_PYTHON_CLIENT_MEM_FRACTION=0.5 timeout 150 python3 benchmarks/attentivechrome_original_speed.py \
   --device=cuda --paired_rounds=3 --seconds=2 --batch_sizes=16,256,4096
 
 step "README main command (DeepChrome, E123)"
 timeout 100 python3 -m regjax.main --config=configs/deepchrome.py \
   --workdir="$runs/deepchrome_E123" >"$out/deepchrome.log" 2>&1; took
-tail -n 3 "$out/deepchrome.log"; cp "$runs/deepchrome_E123/results.json" "$out/deepchrome_results.json"
+tail -n 3 "$out/deepchrome.log"
+cp "$runs/deepchrome_E123/results.json" "$out/deepchrome_results.json"
 
 step "AttentiveChrome, published defaults (E123, 30 epochs, batch 16)"
 timeout 150 python3 -m regjax.main \
-  --config=configs/attentivechrome.py --workdir="$runs/ac_E123" >"$out/attentivechrome.log" 2>&1; took
-tail -n 3 "$out/attentivechrome.log"; cp "$runs/ac_E123/results.json" "$out/attentivechrome_results.json"
+  --config=configs/attentivechrome.py --workdir="$runs/ac_E123" >"$out/attentivechrome.log" 2>&1
+took
+tail -n 3 "$out/attentivechrome.log"
+cp "$runs/ac_E123/results.json" "$out/attentivechrome_results.json"
 
 step "model tests on the GPU"
 XLA_PYTHON_CLIENT_PREALLOCATE=false timeout 200 python3 -m pytest -q -n 4 -p no:cacheprovider \
