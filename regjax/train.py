@@ -244,9 +244,9 @@ def chunk_size(train_config: ml_collections.ConfigDict, mesh) -> int:
   "gpu", "tpu") is not in train.microbatch_platforms ("all": every platform).
 
   The LSTM models chunk by default on CPU only: there one chunk's saved activations fit memory that
-  XLA reuses (1.4x faster at batch 256), while on a GPU chunks run one after another work the chip
-  would do at once (AttentiveChrome at batch 256 on an H100: 9,200 genes/s in chunks of 32, 65,000
-  whole; README, Performance).
+  XLA reuses (1.4x faster at batch 256), while on a GPU the chunks serialise work that the chip
+  would otherwise do at once (AttentiveChrome at batch 256 on an H100: 9,200 genes/s in chunks of
+  32, 65,000 whole; README, Performance).
   """
   size, devices = train_config.get("microbatch_size", 0), mesh.devices.size
   platforms = train_config.get("microbatch_platforms", "all")
