@@ -60,14 +60,22 @@ def test_perturbing_one_mark_changes_only_its_encoding(model_and_params, mark):
   np.testing.assert_array_equal(perturbed["alpha"][:, others], base["alpha"][:, others])
 
 
-def test_overfits_sixteen_genes():
-  """Issue acceptance: training AUROC 1.0 on 16 genes within a few hundred steps."""
-  rng = np.random.default_rng(0)
+@pytest.mark.parametrize("data_seed", [0, 1, 2, 3])
+def test_overfits_sixteen_genes(data_seed):
+  """Issue acceptance: training AUROC 1.0 on 16 genes within a few hundred steps.
+
+  The 16 genes are Poisson noise with alternating labels, so the model has to memorise them. How
+  many steps that takes depends on float rounding: with Adam at lr 1e-2 the loss can sit at 0.69
+  for a few hundred steps and then drop, and data seed 0 took 168, 226 and 350 steps through the
+  Flax LSTM and two versions of the fused one whose gradients agree to 1e-7. So four data sets are
+  checked, at lr 5e-3 (77-289 steps over the three implementations), each with a budget of 500.
+  """
+  rng = np.random.default_rng(data_seed)
   marks = jnp.asarray(rng.poisson(3.0, (16, 100, 5)).astype(np.float32))
   labels = jnp.asarray(np.tile([0, 1], 8))
   model = AttentiveChrome()
   params = model.init(jax.random.key(0), marks[:1])["params"]
-  tx = optax.chain(optax.clip_by_global_norm(1.0), optax.adam(1e-2))
+  tx = optax.chain(optax.clip_by_global_norm(1.0), optax.adam(5e-3))
   opt_state = tx.init(params)
 
   @jax.jit
@@ -80,7 +88,7 @@ def test_overfits_sixteen_genes():
     return optax.apply_updates(params, updates), opt_state, loss
 
   score = jax.jit(lambda p: model.apply({"params": p}, marks)[:, 0])
-  for i in range(300):
+  for i in range(500):
     params, opt_state, loss = step(params, opt_state)
     scores = np.asarray(score(params))
     if metrics.auroc(np.asarray(labels), scores) == 1.0 and float(loss) < 0.3:

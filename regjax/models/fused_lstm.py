@@ -140,13 +140,18 @@ def _multi_lstm_bwd(residuals, grad_hs):
     # XLA would transpose the buffers for it instead (README, Performance).
     flat = lambda a: a   # noqa: E731
     contracted = "tb"
-  axes = tuple(range(1, 1 + len(contracted)))
   d_hidden = tuple(jnp.einsum(f"u{contracted}h,u{contracted}g->uhg", flat(hs), flat(d))
                    for d in shifted)
-  # As multiply-and-sum: XLA ran these [U, N] x [U, N, H] products as slow naive loops.
-  d_input = tuple(jnp.sum(flat(next_inputs)[..., None] * flat(d), axis=axes)
-                  + jnp.einsum("ub,ubg->ug", x0, d0) for d, d0 in zip(shifted, first))
-  d_bias = tuple(d.sum((1, 2)) + d0.sum(1) for d, d0 in zip(shifted, first))
+  # The input-weight and bias gradients of slots 0..T-1 are one product per gate with the two
+  # columns [x_{t+1}, 1]: one read of each gate-gradient buffer (a multiply-and-sum per gate and
+  # a separate sum for the bias took 2.4x as long at batch 16; a [U, N] x [U, N, H] product
+  # without the column of ones ran as a naive loop).
+  columns = jnp.stack([next_inputs, jnp.ones_like(next_inputs)], axis=-1)   # [U, T, B, 2]
+  input_and_bias = [jnp.einsum(f"u{contracted}k,u{contracted}g->ukg", flat(columns), flat(d))
+                    for d in shifted]                                        # 4 x [U, 2, H]
+  d_input = tuple(ib[:, 0] + jnp.einsum("ub,ubg->ug", x0, d0)
+                  for ib, d0 in zip(input_and_bias, first))
+  d_bias = tuple(ib[:, 1] + d0.sum(1) for ib, d0 in zip(input_and_bias, first))
   dx_next = sum(jnp.einsum(f"u{contracted}g,ug->u{contracted}", flat(d), w)
                 for d, w in zip(shifted, input_kernels))
   dx0 = sum(jnp.einsum("ubg,ug->ub", d0, w) for d0, w in zip(first, input_kernels))
