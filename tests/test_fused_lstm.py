@@ -43,6 +43,8 @@ def test_hand_written_backward_pass_equals_autodiff(steps, batch_devices):
     cotangent = jax.random.normal(jax.random.key(99), (3, steps, 2, 4), jnp.float64)
     loss = lambda fn: lambda *a: jnp.sum(fn(*a) * cotangent)  # noqa: E731
     ours = jax.grad(loss(fused_lstm.multi_lstm), argnums=(0, 1, 2, 3))(*args)
+    # The states the training (residual-storing) forward pass returns are the plain pass's.
+    np.testing.assert_array_equal(jax.vjp(fused_lstm.multi_lstm, *args)[0], _autodiff_lstm(*args))
     reference = jax.grad(loss(_autodiff_lstm), argnums=(0, 1, 2, 3))(*args)
     for got, want in zip(jax.tree.leaves(ours), jax.tree.leaves(reference)):
       assert got.dtype == jnp.float64
