@@ -228,14 +228,28 @@ def _check_config(config: ml_collections.ConfigDict) -> None:
     raise ConfigError(f"train.learning_rate must be positive, got {config.train.learning_rate!r}")
 
 
+_PLATFORMS = ("cpu", "gpu", "tpu")   # what a JAX device's .platform reads (CUDA and ROCm: "gpu")
+
+
 def _check_microbatch_size(train_config: ml_collections.ConfigDict) -> None:
   size = train_config.get("microbatch_size", 0)
   if not isinstance(size, int) or size < 0:
     raise ConfigError(f"train.microbatch_size must be 0 (off) or a positive integer, got {size!r}")
-  platforms = train_config.get("microbatch_platforms", "all")
-  if not isinstance(platforms, str) or not platforms.strip():
+  _chunk_platforms(train_config)
+
+
+def _chunk_platforms(train_config: ml_collections.ConfigDict) -> frozenset[str]:
+  """The platforms of train.microbatch_platforms ("all", or names from _PLATFORMS joined by
+  commas); a ConfigError for anything else, so that a misspelt name does not silently turn
+  chunking off."""
+  text = train_config.get("microbatch_platforms", "all")
+  names = ({p.strip() for p in text.split(",")} if isinstance(text, str) else {None})
+  if names == {"all"}:
+    return frozenset(_PLATFORMS)
+  if not names or not names <= set(_PLATFORMS):
     raise ConfigError("train.microbatch_platforms must be 'all' or comma-separated JAX platforms "
-                      f"such as 'cpu' or 'cpu,gpu', got {platforms!r}")
+                      f"from {', '.join(_PLATFORMS)} (e.g. 'cpu' or 'cpu,gpu'), got {text!r}")
+  return frozenset(names)
 
 
 def chunk_size(train_config: ml_collections.ConfigDict, mesh) -> int:
@@ -249,9 +263,7 @@ def chunk_size(train_config: ml_collections.ConfigDict, mesh) -> int:
   32, 65,000 whole; README, Performance).
   """
   size, devices = train_config.get("microbatch_size", 0), mesh.devices.size
-  platforms = train_config.get("microbatch_platforms", "all")
-  platform = mesh.devices.flat[0].platform
-  if platforms != "all" and platform not in {p.strip() for p in platforms.split(",")}:
+  if mesh.devices.flat[0].platform not in _chunk_platforms(train_config):
     return 0
   return -(-size // devices) * devices
 

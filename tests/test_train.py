@@ -182,9 +182,11 @@ def test_chunking_applies_only_on_the_configured_platforms():
   assert train.chunk_size(config, _fake_mesh("tpu", 4)) == 32
 
 
-def test_microbatch_platforms_is_checked(tmp_path):
+@pytest.mark.parametrize("platforms", ["", "cpu,gpus"])
+def test_microbatch_platforms_is_checked(tmp_path, platforms):
+  """Empty or misspelt (which would silently turn chunking off): a clear error."""
   config = load_config("attentivechrome")
-  config.train.microbatch_platforms = ""
+  config.train.microbatch_platforms = platforms
   with pytest.raises(UserError, match="train.microbatch_platforms must be 'all' or "
                      "comma-separated JAX platforms"):
     train.train_and_evaluate(config, str(tmp_path))
