@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import functools
 import importlib.util
 import os
 import platform
@@ -32,7 +33,7 @@ import jax
 import numpy as np
 from jax.experimental import multihost_utils
 
-from regjax import parallel, train
+from regjax import cpu_split, parallel, train
 
 
 def machine() -> str:
@@ -84,7 +85,10 @@ def make_stepper(config, batch_size: int):
   index = rng.integers(0, len(train_split[trainer.input_keys[0]]), batch_size)
   batch = {k: train_split[k][index] for k in trainer.batch_keys}
   batch["mask"] = np.ones(batch_size, np.float32)
-  batch = parallel.shard_batch(batch, trainer.mesh)
+  if trainer.split_step:   # train.cpu_devices: the host batch goes to every core's device per step
+    step = functools.partial(trainer.split_step, batch=batch)
+  else:
+    step = functools.partial(trainer._train_step, batch=parallel.shard_batch(batch, trainer.mesh))
   step_seconds = 1.0   # of the last warm-up step, for the multi-process step count
 
   def agreed_steps(seconds: float) -> int | None:
@@ -100,7 +104,7 @@ def make_stepper(config, batch_size: int):
     steps, target = 0, agreed_steps(seconds)
     start = time.perf_counter()
     while True:
-      state, loss = trainer._train_step(state, batch, dropout_key)
+      state, loss = step(state, dropout_key=dropout_key)
       steps += 1
       if (steps >= target) if target else (time.perf_counter() - start >= seconds):
         break
@@ -138,6 +142,14 @@ def main() -> None:
   parser.add_argument("--num_processes", type=int)
   parser.add_argument("--process_id", type=int)
   args = parser.parse_args()
+  configs = []
+  for config_path in args.configs.split(","):
+    config = load_config(config_path)
+    for assignment in args.set:
+      set_field(config, assignment)
+    configs.append(config)
+  # Before any JAX operation: the CPU's cores as devices for configs with train.cpu_devices >= 2.
+  cpu_split.request_devices(*configs, distributed=bool(args.coordinator_address))
   if args.coordinator_address:
     parallel.initialize_distributed(args.coordinator_address, args.num_processes, args.process_id)
   if jax.process_index() == 0:

@@ -17,7 +17,7 @@ import jax
 from absl import app, flags, logging
 from ml_collections import config_flags
 
-from regjax import parallel, predict, runner
+from regjax import cpu_split, parallel, predict, runner
 from regjax.errors import UserError
 from regjax.interpret import report
 
@@ -82,6 +82,8 @@ def main(argv: list[str]) -> None:
   if FLAGS.mode == "predict" and not FLAGS.input:
     _fail("--mode=predict needs --input=FILE (histone CSV, DeepBind TSV or FASTA)")
   logging.set_verbosity(logging.WARNING)
+  if FLAGS.mode == "train":   # before any JAX operation (cpu_split)
+    cpu_split.request_devices(config, distributed=FLAGS.distributed)
   if FLAGS.distributed:
     parallel.initialize_distributed(FLAGS.coordinator_address, FLAGS.num_processes,
                                     FLAGS.process_id)

@@ -23,15 +23,15 @@ import optax
 import tqdm
 from flax.training import train_state
 
-from regjax import (checkpoint, datasets, input_pipeline, models, parallel, plotting, reporting,
-                    tasks)
+from regjax import (checkpoint, cpu_split, datasets, input_pipeline, models, parallel, plotting,
+                    reporting, tasks)
 from regjax.errors import ConfigError, UserError
 
 # Config fields a resumed run may change without invalidating its checkpoints (and interpret.*).
-# train.microbatch_size and train.microbatch_platforms only regroup the sums of one update (same
-# steps up to float rounding), and runs started before they existed have none.
+# train.microbatch_size, train.microbatch_platforms and train.cpu_devices only regroup the sums of
+# one update (same steps up to float rounding), and runs started before they existed have none.
 _RESUMABLE_CHANGES = ("train.num_epochs", "train.eval_batch_size", "train.microbatch_size",
-                      "train.microbatch_platforms", "data.data_dir")
+                      "train.microbatch_platforms", "train.cpu_devices", "data.data_dir")
 
 
 def create_optimizer(train_config: ml_collections.ConfigDict,
@@ -84,12 +84,7 @@ def train_step(state: train_state.TrainState, batch: dict, dropout_key: jax.Arra
   rounding, with each chunk's dropout drawn from its own key.
   """
   key = jax.random.fold_in(dropout_key, state.step)
-
-  def summed_loss(params, examples, examples_key):
-    outputs = state.apply_fn({"params": params}, *_model_inputs(examples, input_keys), train=True,
-                             rngs={"dropout": examples_key})
-    return jnp.sum(task.loss(outputs, examples) * examples["mask"])
-
+  summed_loss = summed_loss_fn(state.apply_fn, task, input_keys)
   count = jnp.maximum(jnp.sum(batch["mask"]), 1.0)
   if 0 < microbatch_size < batch["mask"].shape[0]:
     loss, grads = _chunked_loss_and_grads(summed_loss, state.params, batch, key, microbatch_size)
@@ -99,25 +94,47 @@ def train_step(state: train_state.TrainState, batch: dict, dropout_key: jax.Arra
   return state.apply_gradients(grads=grads), loss
 
 
+def summed_loss_fn(apply_fn, task: tasks.Task, input_keys: tuple[str, ...]):
+  """(params, examples, dropout key) -> the masked sum of the training loss over the examples."""
+  def summed_loss(params, examples, examples_key):
+    outputs = apply_fn({"params": params}, *_model_inputs(examples, input_keys), train=True,
+                       rngs={"dropout": examples_key})
+    return jnp.sum(task.loss(outputs, examples) * examples["mask"])
+  return summed_loss
+
+
 def _chunked_loss_and_grads(summed_loss, params, batch: dict, key: jax.Array, size: int):
   """Sum of `summed_loss` and of its gradient over the batch, `size` examples at a time.
 
   Why: the LSTM models keep every step's activations for the backward pass; at batch 256 those are
   ~400 MB per train step, which XLA CPU allocates afresh each step (the kernel then zeroes ~98,000
   new pages) and which no longer fit in cache. A `lax.scan` over chunks reuses one chunk's worth of
-  memory (README, Performance). A batch that `size` does not divide is padded as the input
-  pipeline pads (copies of row 0, masked out). Chunk k holds rows k, k + C, k + 2C, ... (C chunks):
-  a batch sharded over devices along its first axis keeps its rows on their devices.
+  memory (README, Performance).
+  """
+  chunks = as_chunks(batch, size, jnp)
+  return sum_over_chunks(summed_loss, params, chunks, key, jnp.arange(len(chunks["mask"])))
+
+
+def as_chunks(batch: dict, size: int, xp=np) -> dict:
+  """The batch as [C, size, ...] chunks (`xp`: numpy on the host, jax.numpy inside jit).
+
+  A batch that `size` does not divide is padded as the input pipeline pads (copies of row 0, masked
+  out). Chunk k holds rows k, k + C, k + 2C, ... (C chunks): a batch sharded over devices along its
+  first axis keeps its rows on their devices.
   """
   batch_size = batch["mask"].shape[0]
   num_chunks = -(-batch_size // size)
   fill = num_chunks * size - batch_size
   if fill:
-    batch = {k: jnp.concatenate([v, jnp.zeros_like(v[:fill]) if k == "mask"
-                                 else jnp.repeat(v[:1], fill, axis=0)]) for k, v in batch.items()}
-  chunks = jax.tree.map(
-      lambda a: jnp.swapaxes(a.reshape(size, num_chunks, *a.shape[1:]), 0, 1), batch)
+    batch = {k: xp.concatenate([v, xp.zeros_like(v[:fill]) if k == "mask"
+                                else xp.repeat(v[:1], fill, axis=0)]) for k, v in batch.items()}
+  return {k: xp.swapaxes(v.reshape(size, num_chunks, *v.shape[1:]), 0, 1) for k, v in batch.items()}
 
+
+def sum_over_chunks(summed_loss, params, chunks: dict, key: jax.Array, indices: jax.Array):
+  """(loss, gradient) of `summed_loss` summed over `chunks` ([C, size, ...]) in order, chunk j's
+  dropout drawn from fold_in(key, indices[j]), so a chunk's numbers do not depend on which device
+  or program computes it (`cpu_split`)."""
   def chunk_loss_and_grads(index, chunk):
     return jax.value_and_grad(summed_loss)(params, chunk, jax.random.fold_in(key, index))
 
@@ -126,8 +143,8 @@ def _chunked_loss_and_grads(summed_loss, params, batch: dict, key: jax.Array, si
 
   first = jax.tree.map(lambda a: a[0], chunks)
   zeros = jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype),
-                       jax.eval_shape(chunk_loss_and_grads, 0, first))
-  totals, _ = jax.lax.scan(accumulate, zeros, (jnp.arange(num_chunks), chunks))
+                       jax.eval_shape(chunk_loss_and_grads, indices[0], first))
+  totals, _ = jax.lax.scan(accumulate, zeros, (indices, chunks))
   return totals
 
 
@@ -146,7 +163,8 @@ class Trainer:
     self.task = tasks.get_task(config.task, config.get("loss"))
     self.dataset = dataset or datasets.create_dataset(config.data)
     self.model = models.create_model(config.model)
-    self.mesh = parallel.make_mesh()
+    split_devices = cpu_split.devices_for(config)
+    self.mesh = parallel.make_mesh(cpu_split.mesh_devices())
     parallel.check_batch_size(config.train.batch_size, self.mesh, "train.batch_size")
     parallel.check_batch_size(config.train.eval_batch_size, self.mesh, "train.eval_batch_size")
     self.input_keys = self.dataset.input_keys
@@ -159,6 +177,9 @@ class Trainer:
     self._train_step = jax.jit(parallel.traced_on(self.mesh, functools.partial(
         train_step, task=self.task, input_keys=self.input_keys,
         microbatch_size=chunk_size(config.train, self.mesh))), donate_argnums=0)
+    self.split_step = split_devices and cpu_split.SplitTrainStep(
+        split_devices, self.model.apply, self.task, self.input_keys,
+        chunk_size(config.train, self.mesh))
     self._eval_step = jax.jit(functools.partial(
         eval_step, apply_fn=self.model.apply, task=self.task, input_keys=self.input_keys))
     self._attend = None
@@ -181,11 +202,17 @@ class Trainer:
     batches = input_pipeline.train_batches(self.dataset.splits["train"], self.batch_keys,
                                            self.config.train.batch_size, self.config.seed, epoch)
     for batch in batches:
-      state, loss = self._train_step(state, parallel.shard_batch(batch, self.mesh), dropout_key)
+      state, loss = self.train_step(state, batch, dropout_key)
       losses.append(loss)
       if progress is not None:
         progress.update(1)
     return state, float(np.mean([float(loss) for loss in losses]))
+
+  def train_step(self, state, batch: dict[str, np.ndarray], dropout_key):
+    """One optimizer step on a host batch: (new state, mean loss), asynchronously."""
+    if self.split_step:
+      return self.split_step(state, batch, dropout_key)
+    return self._train_step(state, parallel.shard_batch(batch, self.mesh), dropout_key)
 
   def _over_eval_batches(self, fn, params, arrays: dict):
     """fn(params, sharded batch) over padded batches of `arrays`, concatenated without the padding."""
@@ -224,6 +251,7 @@ def _check_config(config: ml_collections.ConfigDict) -> None:
     if not isinstance(value, int) or value <= 0:
       raise ConfigError(f"train.{field} must be a positive integer, got {value!r}")
   _check_microbatch_size(config.train)
+  cpu_split.wanted_devices(config)
   if not config.train.learning_rate > 0:
     raise ConfigError(f"train.learning_rate must be positive, got {config.train.learning_rate!r}")
 
