@@ -46,7 +46,8 @@ def get_config(arg: str | None = None):
   config.train.patience = 20
   # On CPU (train.microbatch_platforms), batches > 16 run as chunks of 16: 1.4x at batch 256.
   config.train.microbatch_size = 16
-  # On CPU, each step's chunks run on two cores at once (regjax/cpu_split.py): 1.8x at batch 10-16.
+  # On CPU, each step's chunks run on two cores at once (regjax/cpu_split.py): 1.17x at batch 10,
+  # 1.5x at 256.
   config.train.cpu_devices = 2
   config.loss = {"aux_weight": 1.0, "contrastive_weight": 4.0, "margin": 2.0, "lfc_threshold": 2.0,
                  "standardize_targets": True}
