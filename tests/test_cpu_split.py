@@ -46,13 +46,17 @@ def test_chunk_size_is_an_equal_share_or_the_microbatch():
   assert cpu_split.chunk_size(15, 2) == 8   # the last chunk padded with a masked row
 
 
-def test_too_late_to_ask_falls_back_to_one_device():
+def test_too_late_to_ask_falls_back_to_one_device_and_says_so(monkeypatch, capsys):
   jax.devices()  # JAX is running in this process (as in a notebook)
+  monkeypatch.setattr(cpu_split, "_noticed", False)
   config = load_config("attentivechrome")
   assert config.train.cpu_devices == 2
   assert not cpu_split.request_devices(config)
   assert cpu_split.devices_for(config) is None
   assert cpu_split.mesh_devices() is None
+  assert "train.cpu_devices=2" in capsys.readouterr().err
+  cpu_split.devices_for(config)
+  assert capsys.readouterr().err == ""   # once per process
 
 
 @pytest.mark.parametrize("value", [0, -1])
