@@ -154,11 +154,9 @@ def main() -> None:
     parallel.initialize_distributed(args.coordinator_address, args.num_processes, args.process_id)
   if jax.process_index() == 0:
     print(machine())
-  for config_path in args.configs.split(","):
+  for loaded in configs:
     for batch_size in [int(b) for b in args.batch_sizes.split(",")]:
-      config = load_config(config_path)
-      for assignment in args.set:
-        set_field(config, assignment)
+      config = loaded.copy_and_resolve_references()   # make_stepper sets its batch size
       rate, faults, kernel_ms = measure(config, batch_size, args.seconds)
       host, device = peak_memory_mb()
       device_text = f", device peak {device:.0f} MiB" if device else ""

@@ -128,7 +128,8 @@ def as_chunks(batch: dict, size: int, xp=np) -> dict:
   if fill:
     batch = {k: xp.concatenate([v, xp.zeros_like(v[:fill]) if k == "mask"
                                 else xp.repeat(v[:1], fill, axis=0)]) for k, v in batch.items()}
-  return {k: xp.swapaxes(v.reshape(size, num_chunks, *v.shape[1:]), 0, 1) for k, v in batch.items()}
+  return {k: xp.swapaxes(v.reshape(size, num_chunks, *v.shape[1:]), 0, 1)
+          for k, v in batch.items()}
 
 
 def sum_over_chunks(summed_loss, params, chunks: dict, key: jax.Array, indices: jax.Array):
@@ -177,9 +178,11 @@ class Trainer:
     self._train_step = jax.jit(parallel.traced_on(self.mesh, functools.partial(
         train_step, task=self.task, input_keys=self.input_keys,
         microbatch_size=chunk_size(config.train, self.mesh))), donate_argnums=0)
-    self.split_step = split_devices and cpu_split.SplitTrainStep(
-        split_devices, self.model.apply, self.task, self.input_keys,
-        chunk_size(config.train, self.mesh))
+    self.split_step = None   # train.cpu_devices >= 2 with the devices there: see cpu_split
+    if split_devices:
+      self.split_step = cpu_split.SplitTrainStep(
+          split_devices, self.model.apply, self.task, self.input_keys,
+          chunk_size(config.train, self.mesh))
     self._eval_step = jax.jit(functools.partial(
         eval_step, apply_fn=self.model.apply, task=self.task, input_keys=self.input_keys))
     self._attend = None
