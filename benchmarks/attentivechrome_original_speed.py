@@ -114,7 +114,9 @@ def paired(batch_size: int, rounds: int, seconds: float,
   free of the shared VM's drift (up to 1.5x between minutes). Returns (original, regjax) genes/s."""
   sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
   import train_throughput  # noqa: PLC0415
-  config = train_throughput.load_config("configs/attentivechrome.py")
+
+  from regjax import config_loader  # noqa: PLC0415 (JAX only when regjax is timed too)
+  config = config_loader.load_config("configs/attentivechrome.py")
   ours, theirs = train_throughput.make_stepper(config, batch_size), make_stepper(batch_size, device)
   pairs = []
   for _ in range(rounds):
@@ -138,11 +140,6 @@ def main() -> None:
   parser.add_argument("--device", default="cpu", help="torch device of the original: cpu or "
                       "cuda (regjax runs on JAX's default backend, the GPU where there is one)")
   args = parser.parse_args()
-  if args.paired_rounds:   # regjax's default: the step's halves on two cores (before JAX starts)
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import train_throughput  # noqa: PLC0415
-    from regjax import cpu_split  # noqa: PLC0415
-    cpu_split.request_devices(train_throughput.load_config("configs/attentivechrome.py"))
   import torch  # noqa: PLC0415
   print(f"{platform.node()}: {os.cpu_count()} CPU cores, torch {torch.__version__} "
         f"({torch.get_num_threads()} threads), original on {args.device}")

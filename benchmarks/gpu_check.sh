@@ -29,9 +29,9 @@ step "LSTM families at large batches, chunked (the CPU default), and the Flax LS
 timeout 100 python3 benchmarks/train_throughput.py --seconds=2 --batch_sizes=1024,4096 \
   --configs=configs/attentivechrome.py,configs/deepdiff.py
 timeout 80 python3 benchmarks/train_throughput.py --seconds=2 --batch_sizes=256 \
-  --configs=configs/attentivechrome.py,configs/deepdiff.py --set=train.microbatch_platforms=all
+  --configs=configs/attentivechrome.py,configs/deepdiff.py --set=speed.microbatch_size=32
 timeout 60 python3 benchmarks/train_throughput.py --seconds=2 --batch_sizes=256 \
-  --configs=configs/attentivechrome.py --set=model.fused_lstm=False
+  --configs=configs/attentivechrome.py --set=speed.fused_lstm=false
 
 step "original PyTorch AttentiveChrome on the GPU, alternated with regjax"
 XLA_PYTHON_CLIENT_MEM_FRACTION=0.5 timeout 150 python3 benchmarks/attentivechrome_original_speed.py \

@@ -31,14 +31,9 @@ def _run(args: list[str]) -> float:
 
 def step_throughput(config_path: str, num_models: int, members_map: str, seconds: float = 5.0):
   """(examples/s of K stacked models, examples/s of one model) for the training step."""
-  import importlib.util
-
   import numpy as np
 
-  from regjax import many, parallel, train
-  spec = importlib.util.spec_from_file_location("bench_config", config_path)
-  module = importlib.util.module_from_spec(spec)
-  spec.loader.exec_module(module)
+  from regjax import config_loader, many, parallel
 
   def timed(step, state, batch, key, examples):
     state, loss = step(state, batch, key)
@@ -50,8 +45,8 @@ def step_throughput(config_path: str, num_models: int, members_map: str, seconds
     np.asarray(loss)
     return count * examples / (time.perf_counter() - start)
 
-  config = module.get_config(None)
-  config.train.num_seeds, config.train.members_map = num_models, members_map
+  config = config_loader.load_config(config_path, [f"train.num_seeds={num_models}",
+                                                   f"train.members_map={members_map}"])
   trainer = many.ManyTrainer(config)
   states, keys = trainer.init_states()
   batch = next(trainer.epoch_batches(1))

@@ -3,15 +3,15 @@ r"""Training throughput (examples/s) of each model family's jit-compiled train s
   python benchmarks/train_throughput.py                       # every family, batch 16 and 256
   python benchmarks/train_throughput.py --configs=configs/attentivechrome.py --batch_sizes=16,256
   python benchmarks/train_throughput.py --configs=configs/attentivechrome.py \
-      --set=model.fused_lstm=False          # the same model through Flax's LSTM, for comparison
+      --set=speed.fused_lstm=False          # the same model through Flax's LSTM, for comparison
   python benchmarks/train_throughput.py --configs=configs/attentivechrome.py \
-      --set=train.microbatch_size=0         # batch 256 in one piece instead of chunks of 32
+      --set=speed.microbatch_size=0         # batch 256 in one piece instead of chunks of 32
   for i in 0 1; do python benchmarks/train_throughput.py --configs=configs/attentivechrome.py \
       --coordinator_address=localhost:12345 --num_processes=2 --process_id=$i & done; wait
                                             # one global batch split over two processes (gloo)
 
-Times the real `regjax.train` step (optimizer, clipping, masking, the config's
-`train.microbatch_size` chunking included) on random histone-mark counts of the bundled shape, after
+Times the real `regjax.trainer` step (optimizer, clipping, masking, the config's
+`speed.microbatch_size` chunking included) on random histone-mark counts of the bundled shape, after
 one compile step; prints one line per batch size plus the machine, with the page faults and kernel
 CPU time per step. Peak host memory is the process's max RSS; on a GPU the device's peak bytes in
 use.
@@ -20,9 +20,7 @@ use.
 from __future__ import annotations
 
 import argparse
-import ast
 import functools
-import importlib.util
 import os
 import platform
 import resource
@@ -33,37 +31,14 @@ import jax
 import numpy as np
 from jax.experimental import multihost_utils
 
-from regjax import cpu_split, parallel, train
+from regjax import config_loader, parallel
+from regjax.trainer import Trainer
 
 
 def machine() -> str:
   cpu = platform.processor() or platform.machine()
   return (f"{platform.node()}: {os.cpu_count()} CPU cores ({cpu}), jax {jax.__version__}, "
           f"devices {[str(d) for d in jax.devices()]}")
-
-
-def load_config(path: str):
-  path, _, arg = path.partition(":")
-  spec = importlib.util.spec_from_file_location("bench_config", path)
-  module = importlib.util.module_from_spec(spec)
-  spec.loader.exec_module(module)
-  return module.get_config(arg or None)
-
-
-def set_field(config, assignment: str) -> None:
-  """Applies 'a.b=literal' to a ConfigDict (a clear error for a malformed assignment)."""
-  field, sep, text = assignment.partition("=")
-  if not sep:
-    raise SystemExit(f"--set expects FIELD=VALUE, got {assignment!r}")
-  try:
-    value = ast.literal_eval(text)
-  except (ValueError, SyntaxError):
-    value = text
-  *parents, name = field.split(".")
-  node = config
-  for parent in parents:
-    node = node[parent]
-  node[name] = value
 
 
 def peak_memory_mb() -> tuple[float, float | None]:
@@ -77,7 +52,7 @@ def make_stepper(config, batch_size: int):
   """Compiles the config's train step at `batch_size`; returns run(seconds) -> (steps, seconds),
   which trains on one fixed batch of random rows of the training split for about that long."""
   config.train.batch_size = batch_size
-  trainer = train.Trainer(config)
+  trainer = Trainer(config)
   state, dropout_key = trainer.init_state()
   state = parallel.replicate(state, trainer.mesh)
   train_split = trainer.dataset.splits["train"]
@@ -85,10 +60,7 @@ def make_stepper(config, batch_size: int):
   index = rng.integers(0, len(train_split[trainer.input_keys[0]]), batch_size)
   batch = {k: train_split[k][index] for k in trainer.batch_keys}
   batch["mask"] = np.ones(batch_size, np.float32)
-  if trainer.split_step:   # train.cpu_devices: the host batch goes to every core's device per step
-    step = functools.partial(trainer.split_step, batch=batch)
-  else:
-    step = functools.partial(trainer._train_step, batch=parallel.shard_batch(batch, trainer.mesh))
+  step = functools.partial(trainer._train_step, batch=parallel.shard_batch(batch, trainer.mesh))
   step_seconds = 1.0   # of the last warm-up step, for the multi-process step count
 
   def agreed_steps(seconds: float) -> int | None:
@@ -119,7 +91,7 @@ def make_stepper(config, batch_size: int):
 def measure(config, batch_size: int, seconds: float) -> tuple[float, float, float]:
   """Examples per second of the train step at `batch_size`, and per step the minor page faults and
   the kernel CPU ms (on CPU, a step whose temporary buffers exceed glibc's mmap threshold gets
-  fresh pages every time, which the kernel zeroes: README, Performance)."""
+  fresh pages every time, which the kernel zeroes: benchmarks/README.md)."""
   run = make_stepper(config, batch_size)
   before = resource.getrusage(resource.RUSAGE_SELF)
   steps, elapsed = run(seconds)
@@ -136,20 +108,13 @@ def main() -> None:
   parser.add_argument("--batch_sizes", default="16,256")
   parser.add_argument("--seconds", type=float, default=5.0, help="timed seconds per measurement")
   parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
-                      help="override a config field (Python literal), e.g. model.fused_lstm=False")
+                      help="override a config field, e.g. speed.fused_lstm=false")
   parser.add_argument("--coordinator_address", help="host:port of process 0, to time a "
                       "multi-process run (start one copy per process with its --process_id)")
   parser.add_argument("--num_processes", type=int)
   parser.add_argument("--process_id", type=int)
   args = parser.parse_args()
-  configs = []
-  for config_path in args.configs.split(","):
-    config = load_config(config_path)
-    for assignment in args.set:
-      set_field(config, assignment)
-    configs.append(config)
-  # Before any JAX operation: the CPU's cores as devices for configs with train.cpu_devices >= 2.
-  cpu_split.request_devices(*configs, distributed=bool(args.coordinator_address))
+  configs = [config_loader.load_config(path, args.set) for path in args.configs.split(",")]
   if args.coordinator_address:
     parallel.initialize_distributed(args.coordinator_address, args.num_processes, args.process_id)
   if jax.process_index() == 0:

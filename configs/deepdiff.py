@@ -30,27 +30,11 @@ def get_config(arg: str | None = None):
   config = configlib.experiment(
       task="differential",
       data=configlib.deepdiff_data(),
-      model={
-          "name": "deepdiff",
-          "variant": "raw_d",
-          "bin_hidden_size": 32,
-          "mark_hidden_size": 16,
-          "diff_hidden_size": 32,
-          "init_scale": 0.1,
-          "input_transform": "log1p",
-          "unroll": 1,
-          "remat": False,
-          "fused_lstm": True,  # speed only: bin-level BiLSTMs in one loop (models/fused_lstm.py)
-      },
-      train=configlib.training("adam", 1e-3, batch_size=10, num_epochs=90, grad_clip_norm=1.0))
-  config.train.patience = 20
-  # On CPU (train.microbatch_platforms), batches > 16 run as chunks of 16: 1.4x at batch 256.
-  config.train.microbatch_size = 16
-  # One core by default, so that the README's DeepDiff table reproduces: on two cores
-  # (--config.train.cpu_devices=2, regjax/cpu_split.py) the step is 1.17x faster at batch 10 and
-  # 1.5x at 256 with the same update up to float rounding, but this 200-gene early-stopped training
-  # amplifies rounding (raw_d: test r 0.677 at epoch 26 against 0.702 at epoch 37 on one core).
-  config.train.cpu_devices = 1
+      model={"name": "deepdiff", "variant": "raw_d", "bin_hidden_size": 32,
+             "mark_hidden_size": 16, "diff_hidden_size": 32, "init_scale": 0.1,
+             "input_transform": "log1p"},
+      train=configlib.training(optimizer="adam", learning_rate=1e-3, batch_size=10,
+                               num_epochs=90, grad_clip_norm=1.0, patience=20))
   config.loss = {"aux_weight": 1.0, "contrastive_weight": 4.0, "margin": 2.0, "lfc_threshold": 2.0,
                  "standardize_targets": True}
   if "faithful" in args:
@@ -58,8 +42,4 @@ def get_config(arg: str | None = None):
     config.train.learning_rate = 1e-4
     config.train.patience = 0
     config.loss.standardize_targets = False
-  if "runlocal" in args:
-    config.train.num_epochs = 2
-  if "interpret_fast" in args:
-    config.interpret = configlib.interpret_fast()
-  return config
+  return configlib.apply_common_args(config, args)

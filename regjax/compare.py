@@ -14,9 +14,7 @@ classification, Pearson r for regression), plus mean and median rows.
 
 from __future__ import annotations
 
-import ast
 import csv
-import importlib.util
 import os
 import pathlib
 import sys
@@ -25,55 +23,20 @@ import time
 import numpy as np
 from absl import app, flags, logging
 
-from regjax import reporting, runner
+from regjax import config_loader, reporting, runner
 from regjax.datasets import histone_sources
 from regjax.errors import ConfigError, UserError
 
-FLAGS = flags.FLAGS
-flags.DEFINE_list("configs", None, "Config files (path[:arg]) to compare.")
-flags.DEFINE_string("workdir", None, "Folder for the runs and the tables.")
-flags.DEFINE_string("archive_dir", "", "Local DeepChrome archive (E###/classification/*.csv).")
-flags.DEFINE_list("cells", [], "Only these cells (default: every available one).")
+# Its own flag set: regjax.main defines --workdir too, and both can be imported in one process.
+FLAGS = flags.FlagValues()
+flags.DEFINE_list("configs", None, "Config files (path[:arg]) to compare.", flag_values=FLAGS)
+flags.DEFINE_string("workdir", None, "Folder for the runs and the tables.", flag_values=FLAGS)
+flags.DEFINE_string("archive_dir", "", "Local DeepChrome archive (E###/classification/*.csv).",
+                    flag_values=FLAGS)
+flags.DEFINE_list("cells", [], "Only these cells (default: every available one).",
+                  flag_values=FLAGS)
 flags.DEFINE_multi_string("override", [], "field=value applied to every config that has the "
-                          "field's section (repeatable).")
-
-
-def load_config(spec: str):
-  """The ConfigDict of `path[:arg]` (the same syntax as --config)."""
-  path, _, arg = spec.partition(":")
-  if not os.path.isfile(path):
-    raise ConfigError(f"config file {path} not found")
-  module_spec = importlib.util.spec_from_file_location(f"regjax_compare_{pathlib.Path(path).stem}",
-                                                       path)
-  module = importlib.util.module_from_spec(module_spec)
-  module_spec.loader.exec_module(module)
-  return module.get_config(arg or None)
-
-
-def apply_override(config, override: str) -> None:
-  """Sets `a.b.c=value` on `config`, parsing value as a Python literal when it is one.
-
-  A config without the top-level section (a baseline has no `train`) is left alone; a missing field
-  inside an existing section is a typo and an error.
-  """
-  field, sep, text = override.partition("=")
-  if not sep:
-    raise ConfigError(f"--override {override!r} is not of the form field=value")
-  *parents, leaf = field.split(".")
-  if parents and parents[0] not in config:
-    return
-  node = config
-  for name in parents:
-    if name not in node:
-      raise ConfigError(f"--override {override!r}: the config has no field {field!r}")
-    node = node[name]
-  if leaf not in node:
-    raise ConfigError(f"--override {override!r}: the config has no field {field!r}")
-  try:
-    value = ast.literal_eval(text)
-  except (ValueError, SyntaxError):
-    value = text
-  node[leaf] = value
+                          "field's section (repeatable).", flag_values=FLAGS)
 
 
 def available_cells(archive_dir: str) -> list[str]:
@@ -90,13 +53,13 @@ def available_cells(archive_dir: str) -> list[str]:
 
 
 def run_one(spec: str, cell: str, workdir: str, archive_dir: str, overrides) -> dict:
-  config = load_config(spec)
+  config = config_loader.load_config(spec)
   if config.data.name != "histone_bins":
     raise ConfigError(f"{spec}: only histone_bins configs have cells to compare")
   config.data.cell = cell
   config.data.archive_dir = archive_dir
   for override in overrides:
-    apply_override(config, override)
+    config_loader.apply_override(config, override, skip_missing_sections=True)
   results_path = os.path.join(workdir, "results.json")
   if os.path.exists(results_path):
     previous = reporting.read_json(results_path)
@@ -175,5 +138,15 @@ def main(argv):
   return 0
 
 
+def parse_flags(argv: list[str]) -> list[str]:
+  """This command's flags; absl's own (global) flag set is parsed empty, as app.run expects."""
+  flags.FLAGS(argv[:1])
+  try:
+    return FLAGS(argv)
+  except flags.Error as e:
+    print(f"error: bad command line: {e}", file=sys.stderr)
+    sys.exit(2)
+
+
 if __name__ == "__main__":
-  app.run(main)
+  app.run(main, flags_parser=parse_flags)

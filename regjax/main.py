@@ -3,9 +3,10 @@
 Modes: train (default; resumes an interrupted run in the same workdir), evaluate (re-evaluates the
 best checkpoint of a workdir), interpret (every interpretation method that applies, written to
 WORKDIR/interpret/ with an index.md), predict (scores --input=FILE with the trained model and writes
-a TSV to --output or WORKDIR/predictions/). Any config field can be overridden:
---config.train.num_epochs=5.
-A mistake on the command line or in the input data ends with one `error: ...` line and exit code 2.
+a TSV to --output, or to a new file under WORKDIR/predict/). Any config field can be overridden:
+--config.train.num_epochs=5 (`regjax.config_loader`).
+A mistake on the command line, in the input data or an OS failure (a full disk, a path under a
+file) ends with one `error: ...` line and exit code 2.
 """
 
 from __future__ import annotations
@@ -15,29 +16,27 @@ import sys
 
 import jax
 from absl import app, flags, logging
-from ml_collections import config_flags
 
-from regjax import cpu_split, parallel, predict, runner
+from regjax import config_loader, parallel, predict, runner
 from regjax.errors import UserError
 from regjax.interpret import report
 
 FLAGS = flags.FLAGS
-config_flags.DEFINE_config_file("config", None, "Experiment config file (configs/*.py[:args]).",
-                                lock_config=True)
+flags.DEFINE_string("config", None, "Experiment config file (configs/*.py[:args]); override any "
+                    "field with --config.section.field=value.")
 flags.DEFINE_string("workdir", None, "Folder for checkpoints, metrics and results.")
 flags.DEFINE_enum("mode", "train", ["train", "evaluate", "interpret", "predict"],
                   "What to do with the workdir.")
 flags.DEFINE_string("input", None, "--mode=predict: the file(s) to score (comma-separated pair "
                     "for DeepDiff).")
-flags.DEFINE_string("output", None, "--mode=predict: the TSV to write.")
+flags.DEFINE_string("output", None, "--mode=predict: the TSV to write (must not exist).")
 flags.DEFINE_bool("distributed", False, "Join a multi-process run (jax.distributed.initialize); the "
                   "three flags below, or SLURM / Cloud TPU / MPI environment variables, describe it.")
 flags.DEFINE_string("coordinator_address", None, "host:port of process 0.")
 flags.DEFINE_integer("num_processes", None, "Number of processes.")
 flags.DEFINE_integer("process_id", None, "This process's index (0 writes metrics and results).")
 
-# What loading a config file or applying an override raises for a user's mistake.
-_CONFIG_ERRORS = (flags.Error, KeyError, AttributeError, OSError, ValueError, TypeError)
+_overrides: list[str] = []   # the --config.a.b=v arguments, in order (parse_flags)
 
 
 def _fail(message: str) -> None:
@@ -45,36 +44,52 @@ def _fail(message: str) -> None:
   sys.exit(2)
 
 
-def _describe(error: Exception) -> str:
-  """The user-facing part of a config error (ml_collections nests them and embeds tracebacks)."""
-  while error.args and isinstance(error.args[0], Exception):
-    error = error.args[0]
-  text = str(error.args[0] if isinstance(error, KeyError) and error.args else error)
-  if "Traceback" in text:  # an exception raised inside get_config(): keep its last line
-    prefix = text.split(":")[0]
-    text = f"{prefix}: {text.strip().splitlines()[-1]}"
-  return " ".join(text.split())
+def split_overrides(argv: list[str]) -> tuple[list[str], list[str]]:
+  """(argv without them, ["a.b=v", ...]) for the `--config.a.b=v` / `--config.a.b v` arguments."""
+  rest, overrides = [], []
+  args = iter(argv)
+  for arg in args:
+    if arg.startswith("--config."):
+      field = arg[len("--config."):]
+      if "=" not in field:
+        value = next(args, None)
+        if value is None:
+          _fail(f"bad command line: {arg} needs a value ({arg}=VALUE)")
+        field = f"{field}={value}"
+      overrides.append(field)
+    else:
+      rest.append(arg)
+  return rest, overrides
 
 
 def parse_flags(argv: list[str]) -> list[str]:
-  """absl flag parsing, with a one-line error for a bad flag or config override."""
+  """absl flag parsing (the config overrides set aside), with a one-line error for a bad flag."""
+  rest, overrides = split_overrides(argv)
+  _overrides[:] = overrides
   try:
-    return FLAGS(argv)
-  except _CONFIG_ERRORS as e:
-    _fail(f"bad command line: {_describe(e)}")
+    return FLAGS(rest)
+  except flags.Error as e:
+    _fail(f"bad command line: {e}")
+
+
+def _run(config) -> None:
+  if FLAGS.mode == "predict":
+    predict.predict_file(FLAGS.workdir, FLAGS.input, FLAGS.output)
+  elif FLAGS.mode == "interpret":
+    report.interpret_workdir(config, FLAGS.workdir)
+  else:
+    runner.run(FLAGS.mode, config, FLAGS.workdir)
 
 
 def main(argv: list[str]) -> None:
   if len(argv) > 1:
     _fail(f"unexpected arguments: {' '.join(argv[1:])}")
-  try:
-    config = FLAGS.config
-    if config is not None:
-      config.to_dict()  # a config file given without overrides is only loaded on first access
-  except _CONFIG_ERRORS as e:
-    _fail(f"cannot load --config: {_describe(e)}")
-  if config is None:
+  if not FLAGS.config:
     _fail("--config is required, e.g. --config=configs/deepchrome.py")
+  try:
+    config = config_loader.load_config(FLAGS.config, _overrides)
+  except UserError as e:
+    _fail(f"cannot load --config: {e}")
   if not FLAGS.workdir:
     _fail("--workdir is required: the folder for checkpoints and results")
   if FLAGS.mode != "train" and not os.path.isdir(FLAGS.workdir):
@@ -82,22 +97,17 @@ def main(argv: list[str]) -> None:
   if FLAGS.mode == "predict" and not FLAGS.input:
     _fail("--mode=predict needs --input=FILE (histone CSV, DeepBind TSV or FASTA)")
   logging.set_verbosity(logging.WARNING)
-  if FLAGS.mode == "train":   # before any JAX operation (cpu_split)
-    cpu_split.request_devices(config, distributed=FLAGS.distributed)
   if FLAGS.distributed:
     parallel.initialize_distributed(FLAGS.coordinator_address, FLAGS.num_processes,
                                     FLAGS.process_id)
     if jax.process_index() != 0:
       sys.stdout = open(os.devnull, "w")  # process 0 reports; the others only compute
   try:
-    if FLAGS.mode == "predict":
-      predict.predict_file(FLAGS.workdir, FLAGS.input, FLAGS.output)
-    elif FLAGS.mode == "interpret":
-      report.interpret_workdir(config, FLAGS.workdir)
-    else:
-      runner.run(FLAGS.mode, config, FLAGS.workdir)
+    _run(config)
   except UserError as e:
     _fail(str(e))
+  except OSError as e:   # a failure no module turned into a UserError: still one line
+    _fail(f"{e.filename or FLAGS.workdir}: {e.strerror or e}")
 
 
 def run() -> None:

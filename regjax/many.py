@@ -21,19 +21,19 @@ seeds and folds (one test set) the ensemble, the mean of the members' test predi
 from __future__ import annotations
 
 import copy
-import functools
 import os
 import sys
 import time
 
 import jax
-import jax.numpy as jnp
 import ml_collections
 import numpy as np
 import tqdm
 
-from regjax import checkpoint, datasets, input_pipeline, parallel, plotting, reporting, train
-from regjax.errors import ConfigError
+from regjax import (checkpoint, datasets, input_pipeline, parallel, reporting, steps, train,
+                    workdir as workdirs)
+from regjax.trainer import Trainer
+from regjax.errors import ConfigError, UserError
 
 
 def is_many(config) -> bool:
@@ -110,17 +110,6 @@ def _member(tree, k: int):
   return jax.tree.map(lambda x: x[k], tree)
 
 
-def skip_empty_batches(step):
-  """`step`, except that an all-masked batch (a smaller member out of data) leaves the state as it
-  was: no optimizer step, no Adam moment update. Only many-model runs need it, so the single-model
-  step does not pay for it (selecting every parameter cost ~10 % of a small model's step)."""
-  def guarded(state, batch, dropout_key):
-    new_state, loss = step(state, batch, dropout_key)
-    has_data = jnp.sum(batch["mask"]) > 0
-    return jax.tree.map(lambda new, old: jnp.where(has_data, new, old), new_state, state), loss
-  return guarded
-
-
 class ManyTrainer:
   """K single-model trainers whose train steps run as one compiled program."""
 
@@ -128,12 +117,10 @@ class ManyTrainer:
     self.config = config
     self.kind, setups = member_setups(config)
     self.names = [name for name, _, _ in setups]
-    self.trainers = [train.Trainer(member_config, dataset) for _, member_config, dataset in setups]
+    self.trainers = [Trainer(member_config, dataset) for _, member_config, dataset in setups]
     self.lead = self.trainers[0]
     self.steps = max(t.steps_per_epoch() for t in self.trainers)
-    step = skip_empty_batches(functools.partial(
-        train.train_step, task=self.lead.task, input_keys=self.lead.input_keys,
-        microbatch_size=train.chunk_size(config.train, self.lead.mesh)))
+    step = steps.skip_empty_batches(self.lead.step_fn)
     mode = config.train.get("members_map", "vmap")
     if mode == "vmap":
       many_step = jax.vmap(step)
@@ -183,12 +170,14 @@ class ManyTrainer:
 
 def train_many(config, workdir: str) -> dict:
   """Trains (or resumes) K members in `workdir`; writes per-member and ensemble results."""
+  with workdirs.open_workdir(workdir) as workdir:
+    return _train_many_locked(config, workdir)
+
+
+def _train_many_locked(config, workdir: str) -> dict:
   start = time.time()
-  workdir = os.path.abspath(workdir)
-  os.makedirs(workdir, exist_ok=True)
-  train._check_resumable(config, workdir)
+  workdirs.check_resumable(config, workdir)
   many = ManyTrainer(config)
-  reporting.write_json(os.path.join(workdir, "config.json"), config.to_dict())
   k = len(many.trainers)
   states, keys = many.init_states()
   ckpts = checkpoint.RunCheckpoints(workdir)
@@ -199,21 +188,40 @@ def train_many(config, workdir: str) -> dict:
     saved, record = restored
     states, best_params = saved["state"], saved["best_params"]
     print(f"Resuming {workdir} after epoch {record['epoch']}")
+  num_epochs = config.train.num_epochs
+  if record["epoch"] > num_epochs:
+    raise UserError(f"{workdir} already trained {record['epoch']} epochs, more than "
+                    f"train.num_epochs={num_epochs}; use --config.train.num_epochs="
+                    f"{record['epoch']} (or more), or a new --workdir")
+  workdirs.write_config(workdir, config)
   log = reporting.MetricsLog(os.path.join(workdir, "metrics.jsonl"))
   log.truncate_after(record["epoch"])
   metric = many.lead.task.selection_metric
-  num_epochs = config.train.num_epochs
   print(f"Training {k} {config.model.name} models ({many.kind}: {', '.join(many.names)}) in one "
         f"program ({config.train.get('members_map', 'vmap')}), {many.steps} steps/epoch, "
         f"{num_epochs} epochs")
   progress = tqdm.tqdm(total=num_epochs * many.steps, initial=record["epoch"] * many.steps,
                        unit="step", file=sys.stderr, mininterval=2.0,
                        disable=not reporting.is_writer())
+  patience = config.train.get("patience", 0)
+
+  def stopped(epoch: int) -> list[bool]:
+    """Members whose single run would have stopped before `epoch` (train.patience): their
+    selection is frozen, so each member's selected epoch is that of its single run."""
+    return [bool(patience and b and epoch - 1 - b >= patience) for b in record["best_epoch"]]
+
+  epochs_run = record["epoch"]
   for epoch in range(record["epoch"] + 1, num_epochs + 1):
+    if all(stopped(epoch)):
+      progress.write(f"Stopping early: no member improved valid_{metric} for {patience} epochs",
+                     file=sys.stdout)
+      break
     epoch_start = time.time()
+    frozen = stopped(epoch)
     states, losses = many.train_epoch(states, keys, epoch, progress)
     values = [m[metric] for m, _ in many.evaluate(states.params, "valid")]
-    improved = np.array([train._is_better(v, b) for v, b in zip(values, record["best_metric"])])
+    improved = np.array([train.is_better(v, b) and not f
+                         for v, b, f in zip(values, record["best_metric"], frozen)])
     best_params = jax.tree.map(
         lambda new, old: np.where(improved.reshape((-1,) + (1,) * (new.ndim - 1)), new, old),
         states.params, best_params)
@@ -226,13 +234,15 @@ def train_many(config, workdir: str) -> dict:
     progress.write(f"epoch {epoch:3d}/{num_epochs}  valid_{metric} "
                    + " ".join(f"{n}={v:.4f}" for n, v in zip(many.names, values)), file=sys.stdout)
     ckpts.save_latest(epoch, {"state": states, "best_params": best_params}, record)
+    epochs_run = epoch
   progress.close()
   ckpts.close()
   results = _member_results(many, best_params, record, workdir)
   results.update({"train_time_s": round(time.time() - start, 2), "num_epochs": num_epochs,
+                  "epochs_run": epochs_run,
                   "environment": reporting.environment(), "config": config.to_dict(),
                   "history": log.read()})
-  reporting.write_json(os.path.join(workdir, "results.json"), results)
+  workdirs.write_json(os.path.join(workdir, "results.json"), results)
   return results
 
 

@@ -16,7 +16,7 @@ import os
 
 import numpy as np
 
-from regjax import input_pipeline, reporting, train
+from regjax import evaluation, input_pipeline, reporting
 from regjax.datasets import histone_csv, sequences
 from regjax.errors import DataFormatError, UserError
 
@@ -64,7 +64,7 @@ def predict_file(workdir: str, input_paths: str, output_path: str | None = None)
   for path in paths:
     if not os.path.isfile(path):
       raise UserError(f"input file {path} not found")
-  trainer, params = train.load_trained(workdir)
+  trainer, params = evaluation.load_trained(workdir)
   train_split = trainer.dataset.splits["train"]
   keys = trainer.dataset.input_keys
   if keys == ("sequence",):

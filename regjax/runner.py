@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from regjax import baselines, many, train
+from regjax import baselines, evaluation, many, train
 from regjax.errors import ConfigError
 
 
@@ -21,5 +21,5 @@ def run(mode: str, config, workdir: str) -> dict:
                         "member's and the ensemble's metrics")
     return many.train_many(config, workdir)
   if mode == "evaluate":
-    return train.evaluate_workdir(config, workdir)
+    return evaluation.evaluate_workdir(config, workdir)
   return train.train_and_evaluate(config, workdir)

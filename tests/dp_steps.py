@@ -12,7 +12,8 @@ import jax
 import numpy as np
 
 sys.path.insert(0, ".")
-from regjax import parallel, train  # noqa: E402
+from regjax import parallel  # noqa: E402
+from regjax.trainer import Trainer  # noqa: E402
 from tests.conftest import load_config  # noqa: E402
 
 FAMILIES = ["deepchrome", "attentivechrome", "deepdiff", "deepmotif_cnn"]
@@ -21,7 +22,7 @@ FAMILIES = ["deepchrome", "attentivechrome", "deepdiff", "deepmotif_cnn"]
 def run(name: str, steps: int = 3, batch_size: int = 16, microbatch_size: int = 0,
         label: str | None = None) -> dict[str, np.ndarray]:
   config = load_config(name)
-  config.train.microbatch_size = microbatch_size
+  config.speed.microbatch_size = microbatch_size
   if name.startswith("deepmotif"):
     config.data.name = "simulated_motifs"
     config.data.num_train, config.data.num_valid, config.data.num_test = 400, 100, 100
@@ -30,7 +31,7 @@ def run(name: str, steps: int = 3, batch_size: int = 16, microbatch_size: int = 
   config.train.optimizer, config.train.learning_rate = "sgd", 1e-2
   config.train.lr_halving_epochs = 0
   config.train.batch_size = batch_size
-  trainer = train.Trainer(config)
+  trainer = Trainer(config)
   state, key = trainer.init_state()
   state = parallel.replicate(state, trainer.mesh)
   losses = []

@@ -14,7 +14,7 @@ from regjax import train
 from regjax.models.deepdiff import VARIANTS, DeepDiff, channel_names
 from tests.conftest import load_config
 
-# PyTorch counts (SPECS §3.1); Flax's LSTM has one bias per gate instead of two, i.e. 256 fewer
+# PyTorch counts of QData/DeepDiffChrome (docs/fidelity.md, DeepDiff); Flax's LSTM has one bias per gate instead of two, i.e. 256 fewer
 # parameters per bin-level encoder (2 directions x 4 x 32) and 128 per mark-level one.
 TORCH_PARAMS = {"raw_d": 55_681, "raw_c": 100_801, "raw": 145_921, "aux": 113_475,
                 "raw_aux": 257_283, "aux_siamese": 68_355, "raw_aux_siamese": 212_163}
@@ -24,29 +24,32 @@ ENCODERS = {"raw_d": (5, 1), "raw_c": (10, 1), "raw": (15, 1), "aux": (10, 2), "
 
 @pytest.fixture(scope="module")
 def inputs():
+  """Two cells of 3 genes; 20 bins instead of 200 (no parameter depends on the bin count)."""
   key_a, key_b = jax.random.split(jax.random.key(0))
-  return (jax.random.poisson(key_a, 3.0, (3, 200, 5)).astype(jnp.float32),
-          jax.random.poisson(key_b, 3.0, (3, 200, 5)).astype(jnp.float32))
+  return (jax.random.poisson(key_a, 3.0, (3, 20, 5)).astype(jnp.float32),
+          jax.random.poisson(key_b, 3.0, (3, 20, 5)).astype(jnp.float32))
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_variant_sizes_and_outputs(variant, inputs):
   model = DeepDiff(variant=variant)
-  params = model.init(jax.random.key(1), *inputs)["params"]
+  published = jax.ShapeDtypeStruct((3, 200, 5), jnp.float32)   # the published 200 bins
+  shapes = jax.eval_shape(model.init, jax.random.key(1), published, published)["params"]
   bin_encoders, mark_levels = ENCODERS[variant]
   expected = TORCH_PARAMS[variant] - 256 * bin_encoders - 128 * mark_levels
-  assert sum(x.size for x in jax.tree.leaves(params)) == expected
-  out = model.apply({"params": params}, *inputs, method=model.attend)
+  assert sum(x.size for x in jax.tree.leaves(shapes)) == expected
+  params = jax.jit(model.init)(jax.random.key(1), *inputs)["params"]
+  out = jax.jit(lambda p: model.apply({"params": p}, *inputs, method=model.attend))(params)
   channels = len(channel_names(variant, "MMMMM"))
   assert out["lfc"].shape == (3,)
-  assert out["alpha"].shape == (3, channels, 200)
+  assert out["alpha"].shape == (3, channels, 20)
   np.testing.assert_allclose(out["alpha"].sum(-1), 1.0, atol=1e-5)
   if variant in ("aux", "aux_siamese"):
     np.testing.assert_allclose(out["beta"][:, :5].sum(-1), 1.0, atol=1e-5)
     np.testing.assert_allclose(out["beta"][:, 5:].sum(-1), 1.0, atol=1e-5)
   else:
     np.testing.assert_allclose(out["beta"].sum(-1), 1.0, atol=1e-5)
-  training_outputs = model.apply({"params": params}, *inputs)
+  training_outputs = jax.eval_shape(lambda p: model.apply({"params": p}, *inputs), params)
   assert ("aux_a" in training_outputs) == ("aux" in variant)
   assert ("embedding_a" in training_outputs) == variant.endswith("siamese")
 

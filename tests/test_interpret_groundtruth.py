@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from regjax import datasets, interpret, train
+from regjax import datasets, evaluation, interpret, train
+from regjax.trainer import Trainer
 from regjax.datasets import simulation
 from tests.conftest import load_config
 
@@ -31,7 +32,7 @@ def _train_dna(name: str, tmp_path_factory):
   workdir = str(tmp_path_factory.mktemp(name))
   results = train.train_and_evaluate(config, workdir)
   assert results["test"]["auroc"] > 0.95
-  trainer, params = train.load_trained(workdir)
+  trainer, params = evaluation.load_trained(workdir)
   test = trainer.dataset.splits["test"]
   positives = np.flatnonzero(test["label"] == 1)[:150]
   return trainer, params, test["sequence"][positives], test["motif_start"][positives]
@@ -111,7 +112,7 @@ def _histone_dataset():
 def _fit(config_name: str, dataset, learning_rate: float, epochs: int):
   config = load_config(config_name)
   config.train.learning_rate = learning_rate
-  trainer = train.Trainer(config, dataset)
+  trainer = Trainer(config, dataset)
   state, key = trainer.init_state()
   for epoch in range(1, epochs + 1):
     state, _ = trainer.train_epoch(state, key, epoch)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from regjax import many, train
+from regjax import many, steps, train
+from regjax.trainer import Trainer
 from regjax.errors import ConfigError
 from tests.conftest import load_config
 
@@ -79,14 +80,11 @@ def test_differential_seed_members_equal_single_runs(tmp_path):
 
 def test_an_all_masked_batch_leaves_a_member_untouched():
   """A smaller member out of data gets all-masked batches: no step, no optimizer-moment update."""
-  import functools
-
   import jax
 
-  trainer = train.Trainer(_config())
+  trainer = Trainer(_config())
   state, key = trainer.init_state()
-  step = jax.jit(many.skip_empty_batches(functools.partial(
-      train.train_step, task=trainer.task, input_keys=trainer.input_keys)))
+  step = jax.jit(steps.skip_empty_batches(trainer.step_fn))
   arrays = trainer.dataset.splits["train"]
   batch = {k: arrays[k][:32] for k in trainer.batch_keys}
   batch["mask"] = np.zeros(32, np.float32)

@@ -21,7 +21,7 @@ import time
 
 import numpy as np
 
-from regjax import plotting, reporting, train
+from regjax import evaluation, plotting, reporting
 from regjax.interpret import (attention_maps, best_window, class_optimization, feature_maps,
                               group_means, in_silico_mutagenesis, integrated_gradients, motif_match,
                               saliency, shuffled_baselines, temporal_outputs)
@@ -74,7 +74,7 @@ def interpret_workdir(config, workdir: str) -> dict:
   `interpret` settings of `config` (num_sequences, num_plots, num_starts, steps, ig_steps) apply.
   """
   start = time.time()
-  trainer, params = train.load_trained(workdir)
+  trainer, params = evaluation.load_trained(workdir)
   name = trainer.config.model.name
   report = Report(os.path.join(os.path.abspath(workdir), "interpret"),
                   f"Interpretation of {name} on {trainer.dataset.name}")
