@@ -8,7 +8,7 @@
 #   bash benchmarks/gpu_check.sh [OUT_DIR]       # logs and results.json files go to OUT_DIR
 #
 # Each step has its own time limit and a failure does not stop the later ones: the point is one
-# report of everything. Figures from a run of it are in README.md, "Performance".
+# report of everything. Figures from a run of it are in benchmarks/README.md, "On a GPU".
 set -u
 out=${1:-${OUT:-/tmp/regjax_gpu_check}}
 runs=$(mktemp -d)

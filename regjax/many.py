@@ -14,8 +14,10 @@ Members:
   member k validates on fold k and trains on the others; all share the test split.
 Every member's batches, dropout keys and initial parameters are exactly those of a single run with
 its seed and data, so its metrics equal that run's (batches a smaller member does not have are
-masked and leave its state untouched). Each member is selected on its own validation split; for
-seeds and folds (one test set) the ensemble, the mean of the members' test predictions, is scored.
+masked and leave its state untouched). Each member is selected on its own validation split; with
+`train.patience` a member's selection freezes at the epoch its single run would have stopped, and
+training ends when every member has. For seeds and folds (one test set) the ensemble, the mean of
+the members' test predictions, is scored.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import tqdm
 from regjax import (checkpoint, datasets, input_pipeline, parallel, reporting, steps, train,
                     workdir as workdirs)
 from regjax.trainer import Trainer
-from regjax.errors import ConfigError, UserError
+from regjax.errors import ConfigError
 
 
 def is_many(config) -> bool:
@@ -189,10 +191,7 @@ def _train_many_locked(config, workdir: str) -> dict:
     states, best_params = saved["state"], saved["best_params"]
     print(f"Resuming {workdir} after epoch {record['epoch']}")
   num_epochs = config.train.num_epochs
-  if record["epoch"] > num_epochs:
-    raise UserError(f"{workdir} already trained {record['epoch']} epochs, more than "
-                    f"train.num_epochs={num_epochs}; use --config.train.num_epochs="
-                    f"{record['epoch']} (or more), or a new --workdir")
+  workdirs.check_epochs(workdir, record["epoch"], num_epochs)
   workdirs.write_config(workdir, config)
   log = reporting.MetricsLog(os.path.join(workdir, "metrics.jsonl"))
   log.truncate_after(record["epoch"])

@@ -18,6 +18,10 @@ if not os.environ.get("MPLBACKEND"):
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+# Every figure of signed values (attributions, score changes) uses this diverging map with limits
+# symmetric about 0, so that white is exactly 0 and red always means "pushes the score up".
+SIGNED_CMAP = "RdBu_r"
+
 
 def _finish(fig, path: str | None, title: str = ""):
   """The last steps of every plot: the figure title, the layout, and saving when `path` is given."""
@@ -61,17 +65,27 @@ def plot_training_curves(history: Sequence[dict], selected_epoch: int | None = N
 
 
 def plot_mark_heatmaps(maps: dict[str, np.ndarray], mark_names: Sequence[str],
-                       path: str | None = None, title: str = "", cmap: str = "viridis"):
+                       path: str | None = None, title: str = "", signed: bool = False):
   """One heat map per entry of `maps`, each [T bins, M marks] shown as marks x bins.
 
   Args:
     maps: {panel title: float [T, M]}, e.g. mean inputs of ON and OFF genes.
     mark_names: the M row labels.
+    signed: the values have a sign that matters (attributions): a diverging map (red positive,
+      blue negative) whose white is exactly 0, with the same symmetric limits +/-max|value| on
+      every panel so panels compare. Otherwise viridis, each panel its own range.
   """
   fig, axes = plt.subplots(len(maps), 1, figsize=(10, 1.0 + 0.45 * len(mark_names) * len(maps)),
                            squeeze=False)
+  limit = max(float(np.abs(np.asarray(v)).max()) for v in maps.values()) if signed else None
+  limit = limit or 1.0   # all zeros: any symmetric range draws them white
   for ax, (name, values) in zip(axes[:, 0], maps.items()):
-    image = ax.imshow(np.asarray(values).T, aspect="auto", cmap=cmap, interpolation="nearest")
+    if signed:
+      image = ax.imshow(np.asarray(values).T, aspect="auto", cmap=SIGNED_CMAP, vmin=-limit,
+                        vmax=limit, interpolation="nearest")
+    else:
+      image = ax.imshow(np.asarray(values).T, aspect="auto", cmap="viridis",
+                        interpolation="nearest")
     ax.set_yticks(range(len(mark_names)), mark_names)
     ax.set_title(name, fontsize=10)
     fig.colorbar(image, ax=ax, fraction=0.02, pad=0.01)
@@ -153,7 +167,7 @@ def plot_sequence_maps(sequence: np.ndarray, maps: dict[str, np.ndarray],
               ylabel="")
     limit = np.abs(values).max() or 1.0
     heat = axes[2 * k + 1, 0]
-    image = heat.imshow(values.T, aspect="auto", cmap="RdBu_r", vmin=-limit, vmax=limit,
+    image = heat.imshow(values.T, aspect="auto", cmap=SIGNED_CMAP, vmin=-limit, vmax=limit,
                         interpolation="nearest", extent=(0, length, 4, 0))
     heat.set_yticks(np.arange(4) + 0.5, list("ACGT"))
     heat.set_title(f"{name}: every base", fontsize=10)

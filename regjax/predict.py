@@ -1,22 +1,28 @@
 """`--mode=predict`: apply a trained model to a file and write one row per gene or sequence.
 
 Inputs by model family:
-* histone models: a histone-bin CSV in the DeepChrome layout (`GeneID,BinID,<5 marks>,Label`, 100
-  bins) or the REMC layout (`ENSGID_SYMBOL_BIN,<5 marks>`, 200 bins, cropped to the central 100 and
-  reordered like the bundled sample);
+* histone models: a histone-bin CSV in the DeepChrome layout (`GeneID,BinID,<5 marks>[,Label]`,
+  100 bins; without the Label column the genes are only scored) or the REMC layout
+  (`ENSGID_SYMBOL_BIN,<5 marks>`, 200 bins, cropped to the central 100 and reordered like the
+  bundled sample);
 * DeepDiff: two REMC-layout files, `--input=cellA.csv,cellB.csv` (same genes);
-* DeepMotif: DeepBind TSV or FASTA (any length; centre-cropped / N-padded to the model's length).
-Output TSV: `id`, `score` (P(on) / P(bound), the predicted log expression, or the predicted lfc)
-and `label` when the file has labels.
+* DeepMotif: DeepBind TSV or FASTA (any length; centre-cropped / N-padded to the model's length,
+  which stderr reports with counts, and each row's `input_length` column shows).
+Output TSV: `id`, `score` (P(on) / P(bound), the predicted log expression, or the predicted lfc),
+`label` only when the file has labels, and `input_length` for sequences. It goes to `--output`
+(which must not exist yet) or to a new file `WORKDIR/predict/<input name>[-N].tsv`: a run's own
+`predictions/` are never touched.
 """
 
 from __future__ import annotations
 
+import gzip
 import os
+import sys
 
 import numpy as np
 
-from regjax import evaluation, input_pipeline, reporting
+from regjax import evaluation, input_pipeline, reporting, workdir as workdirs
 from regjax.datasets import histone_csv, sequences
 from regjax.errors import DataFormatError, UserError
 
@@ -24,9 +30,8 @@ _REMC_TO_DEEPCHROME = [histone_csv.REMC_MARKS.index(m) for m in histone_csv.DEEP
 
 
 def _columns(path: str) -> int:
-  import gzip
   opener = gzip.open if path.endswith(".gz") else open
-  with opener(path, "rt") as f:
+  with opener(path, "rt", encoding="utf-8-sig") as f:
     for line in f:
       if line.strip():
         return len(line.split(","))
@@ -34,9 +39,14 @@ def _columns(path: str) -> int:
 
 
 def _histone_inputs(path: str, num_bins: int) -> tuple[dict, np.ndarray | None]:
-  if _columns(path) == 8:
-    table = histone_csv.read_deepchrome_csv(path, num_bins)
+  columns = _columns(path)
+  if columns in (7, 8):   # DeepChrome layout, with or without the Label column
+    table = histone_csv.read_deepchrome_csv(path, num_bins, labelled=columns == 8)
     return {"id": np.array(table.gene_ids), "marks": table.marks}, table.labels
+  if columns != 6:
+    raise DataFormatError(path, f"found {columns} comma-separated columns; expected the "
+                          "DeepChrome layout GeneID,BinID,<5 marks>[,Label] (7 or 8 columns) or "
+                          "the REMC layout ENSGID_SYMBOL_BIN,<5 marks> (6)", 1)
   table = histone_csv.read_remc_csv(path, 200)
   start = (200 - num_bins) // 2
   marks = table.marks[:, start:start + num_bins][:, :, _REMC_TO_DEEPCHROME]
@@ -52,13 +62,39 @@ def _pair_inputs(paths: list[str]) -> tuple[dict, None]:
   return {"id": np.array(a.gene_ids), "marks_a": a.marks, "marks_b": b.marks}, None
 
 
-def _sequence_inputs(path: str, length: int) -> tuple[dict, np.ndarray]:
+def _sequence_inputs(path: str, length: int) -> tuple[dict, np.ndarray | None]:
   data = sequences.read_sequences(path)
   codes = np.stack([sequences.encode(s, length) for s in data.sequences])
-  return {"id": np.array(data.ids), "sequence": sequences.one_hot(codes)}, data.labels
+  lengths = np.array([len(s) for s in data.sequences])
+  cropped, padded = int(np.sum(lengths > length)), int(np.sum(lengths < length))
+  if cropped or padded:
+    print(f"note: the model reads {length} bp: of {len(lengths)} sequences in {path}, "
+          f"{cropped} were centre-cropped and {padded} N-padded to that length "
+          "(input_length column)", file=sys.stderr)
+  arrays = {"id": np.array(data.ids), "sequence": sequences.one_hot(codes),
+            "input_length": lengths}
+  return arrays, data.labels if data.labelled else None
 
 
-def predict_file(workdir: str, input_paths: str, output_path: str | None = None) -> str:
+def output_path(workdir: str, input_path: str, requested: str | None) -> str:
+  """`requested` if it does not exist yet (else a UserError), or the first free
+  WORKDIR/predict/<input name>[-N].tsv."""
+  if requested:
+    path = os.path.abspath(os.path.expanduser(requested))
+    if os.path.exists(path):
+      raise UserError(f"--output {path} already exists; choose another file (predict never "
+                      "overwrites)")
+    return path
+  folder = os.path.join(os.path.abspath(workdir), "predict")
+  stem = os.path.basename(input_path).split(".")[0] or "input"
+  path, n = os.path.join(folder, f"{stem}.tsv"), 1
+  while os.path.exists(path):
+    n += 1
+    path = os.path.join(folder, f"{stem}-{n}.tsv")
+  return path
+
+
+def predict_file(workdir: str, input_paths: str, output: str | None = None) -> str:
   """Scores every example of the input file(s) with the best checkpoint; returns the TSV path."""
   paths = [os.path.abspath(os.path.expanduser(p)) for p in input_paths.split(",") if p]
   for path in paths:
@@ -74,8 +110,11 @@ def predict_file(workdir: str, input_paths: str, output_path: str | None = None)
   else:
     arrays, labels = _histone_inputs(paths[0], train_split["marks"].shape[1])
   scores = trainer.predict(params, {k: arrays[k] for k in keys})
-  output_path = output_path or os.path.join(os.path.abspath(workdir), "predictions",
-                                            os.path.basename(paths[0]).split(".")[0] + ".tsv")
-  reporting.write_predictions(output_path, arrays["id"], scores, labels, "label")
-  print(f"Scored {input_pipeline.num_examples(arrays)} examples -> {output_path}")
-  return output_path
+  path = output_path(workdir, paths[0], output)
+  extra = {"input_length": arrays["input_length"]} if "input_length" in arrays else None
+  try:
+    reporting.write_predictions(path, arrays["id"], scores, labels, "label", extra)
+  except OSError as e:
+    raise workdirs.os_error(path, e) from None
+  print(f"Scored {input_pipeline.num_examples(arrays)} examples -> {path}")
+  return path

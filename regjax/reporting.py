@@ -90,17 +90,21 @@ class MetricsLog:
 
 
 def write_predictions(path: str, ids: Sequence[str], scores: np.ndarray,
-                      targets: np.ndarray | None, target_name: str) -> None:
-  """Writes `id<TAB>score<TAB>target` rows (target column omitted when unknown)."""
+                      targets: np.ndarray | None, target_name: str,
+                      extra: dict[str, np.ndarray] | None = None) -> None:
+  """Writes `id<TAB>score[<TAB>target][<TAB>extra...]` rows (no target column when unknown)."""
   if not is_writer():
     return
   os.makedirs(os.path.dirname(path), exist_ok=True)
+  extra = extra or {}
   with open(path, "w") as f:
-    f.write("id\tscore" + (f"\t{target_name}" if targets is not None else "") + "\n")
+    f.write("\t".join(["id", "score", *([target_name] if targets is not None else []), *extra])
+            + "\n")
     for i, name in enumerate(ids):
       row = f"{name}\t{scores[i]:.6g}"
       if targets is not None:
         row += f"\t{targets[i]:.6g}" if np.issubdtype(targets.dtype, np.floating) else f"\t{targets[i]}"
+      row += "".join(f"\t{values[i]}" for values in extra.values())
       f.write(row + "\n")
 
 

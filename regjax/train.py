@@ -20,7 +20,6 @@ import tqdm
 
 from regjax import (checkpoint, evaluation, input_pipeline, parallel, plotting, reporting,
                     workdir as workdirs)
-from regjax.errors import UserError
 from regjax.trainer import Trainer
 
 
@@ -53,10 +52,7 @@ def _train_locked(config: ml_collections.ConfigDict, workdir: str) -> dict:
     state, record = restored
     print(f"Resuming {workdir} after epoch {record['epoch']} (step {int(state.step)})")
   num_epochs = config.train.num_epochs
-  if record["epoch"] > num_epochs:
-    raise UserError(f"{workdir} already trained {record['epoch']} epochs, more than "
-                    f"train.num_epochs={num_epochs}; use --config.train.num_epochs="
-                    f"{record['epoch']} (or more) to finish it, or a new --workdir")
+  workdirs.check_epochs(workdir, record["epoch"], num_epochs)
   workdirs.write_config(workdir, config)
   state = parallel.replicate(state, trainer.mesh)
   log = reporting.MetricsLog(os.path.join(workdir, "metrics.jsonl"))

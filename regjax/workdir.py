@@ -111,6 +111,15 @@ def check_resumable(config: ml_collections.ConfigDict, workdir: str) -> None:
                     "Use a new --workdir, or the original config to resume it.")
 
 
+def check_epochs(workdir: str, epochs_run: int, num_epochs: int) -> None:
+  """Refuses a train.num_epochs below what the workdir already ran (its results would contradict
+  the config)."""
+  if epochs_run > num_epochs:
+    raise UserError(f"{workdir} already trained {epochs_run} epochs, more than "
+                    f"train.num_epochs={num_epochs}; use --config.train.num_epochs={epochs_run} "
+                    "(or more) to finish it, or a new --workdir")
+
+
 def write_config(workdir: str, config: ml_collections.ConfigDict) -> None:
   """Writes `config.json`, the config a resumed run must match."""
   write_json(os.path.join(workdir, "config.json"), config.to_dict())

@@ -10,6 +10,7 @@ import pytest
 
 from regjax import metrics
 from regjax.models.attentivechrome import AttentiveChrome
+from tests.conftest import TEST_SEED
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +75,7 @@ def test_overfits_sixteen_genes(data_seed):
   marks = jnp.asarray(rng.poisson(3.0, (16, 100, 5)).astype(np.float32))
   labels = jnp.asarray(np.tile([0, 1], 8))
   model = AttentiveChrome()
-  params = model.init(jax.random.key(0), marks[:1])["params"]
+  params = model.init(jax.random.key(TEST_SEED), marks[:1])["params"]
   tx = optax.chain(optax.clip_by_global_norm(1.0), optax.adam(5e-3))
   opt_state = tx.init(params)
 

@@ -21,7 +21,7 @@ def test_bundled_pair(pair):
   train = pair["train"]
   np.testing.assert_allclose(train["lfc"], train["log2_expression_b"] - train["log2_expression_a"],
                              atol=1e-5)
-  # SPECS §3.3: train mean LFC 0.91 and 31 % with |LFC| >= 2; test 41 %.
+  # The bundled pair (docs/fidelity.md, data): train mean LFC 0.91 and 31 % with |LFC| >= 2; test 41 %.
   assert train["lfc"].mean() == pytest.approx(0.91, abs=0.01)
   assert np.mean(np.abs(train["lfc"]) >= 2) == pytest.approx(0.31)
   assert np.mean(np.abs(pair["test"]["lfc"]) >= 2) == pytest.approx(0.41)

@@ -40,7 +40,7 @@ def test_reads_toy_files_in_published_format(toy_dir):
   assert table.gene_ids[0] == "000003"
   np.testing.assert_array_equal(table.marks[0, 0], [0, 1, 0, 2, 0])  # row "000003,1,0,1,0,2,0,1"
   np.testing.assert_array_equal(table.marks[0, 1], [1, 2, 2, 8, 0])
-  assert table.labels.tolist().count(1) == 5  # 5 ON / 5 OFF (SPECS §5)
+  assert table.labels.tolist().count(1) == 5  # 5 ON / 5 OFF in the toy file
 
 
 def test_values_land_in_the_right_gene_bin_and_mark(tmp_path):

@@ -55,8 +55,10 @@ def test_predict_both_histone_layouts(deepchrome_run, tmp_path):
   rows = out.read_text().splitlines()
   assert rows[0] == "id\tscore\tlabel" and len(rows) == 11
   remc = histone_sources.bundled_data_dir() / "remc_sample" / "Cell1.test.csv.gz"
+  out = tmp_path / "remc.tsv"
   _cli("--config=configs/deepchrome.py", f"--workdir={deepchrome_run}", "--mode=predict",
        f"--input={remc}", f"--output={out}")
+  assert out.read_text().splitlines()[0] == "id\tscore"   # the REMC layout has no labels
   predicted = [float(r.split("\t")[1]) for r in out.read_text().splitlines()[1:]]
   # The REMC file is E123's own test split: the same scores as the run's test predictions.
   reference = [float(r.split("\t")[1]) for r in
@@ -81,4 +83,5 @@ def test_interpret_and_predict_dna_model(tmp_path):
   _cli("--config=configs/deepmotif_cnnrnn.py", f"--workdir={workdir}", "--mode=predict",
        f"--input={fasta}", f"--output={tmp_path / 'out.tsv'}")
   rows = (tmp_path / "out.tsv").read_text().splitlines()
-  assert rows[1].startswith("a\t") and rows[2].endswith("\t0")
+  assert rows[0] == "id\tscore\tlabel\tinput_length"
+  assert rows[1].startswith("a\t") and rows[2].endswith("\t0\t12")

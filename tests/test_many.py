@@ -35,6 +35,21 @@ def test_seed_members_equal_single_runs(members_map, tmp_path):
   assert scores["num_examples"] == 200 and 0.5 < scores["auroc"] <= 1.0
 
 
+def test_patience_stops_each_member_where_its_single_run_stops(tmp_path):
+  """Two seeds for 8 epochs with patience 1: each member's selected epoch and metrics are those of
+  its early-stopped single run, and the many-model run reports the epochs it ran."""
+  results = many.train_many(_config(num_seeds=2, num_epochs=8, patience=1), str(tmp_path / "m"))
+  singles = []
+  for k in range(2):
+    config = _config(num_epochs=8, patience=1)
+    config.seed = k
+    singles.append(train.train_and_evaluate(config, str(tmp_path / f"single{k}")))
+    assert results["members"][k]["selected_epoch"] == singles[k]["selected_epoch"]
+    assert results["members"][k]["test"]["auroc"] == pytest.approx(singles[k]["test"]["auroc"],
+                                                                   abs=1e-6)
+  assert results["epochs_run"] == max(s["epochs_run"] for s in singles)
+
+
 def test_cell_members_and_folds(tmp_path):
   config = _config()
   config.data.cells = "E003,E123"

@@ -49,9 +49,10 @@ class HistoneTable:
 
 def _open_text(path: str | os.PathLike):
   path = os.fspath(path)
+  # utf-8-sig: a byte-order mark (spreadsheet exports) is dropped instead of read into gene 1's id.
   if path.endswith(".gz"):
-    return gzip.open(path, "rt", newline="")
-  return open(path, "rt", newline="")
+    return gzip.open(path, "rt", newline="", encoding="utf-8-sig")
+  return open(path, "rt", newline="", encoding="utf-8-sig")
 
 
 def _data_rows(path: str | os.PathLike, num_columns: int,
@@ -190,31 +191,37 @@ class _GeneCollector:
     return HistoneTable(tuple(self.gene_ids), marks, tuple(mark_names), labels)
 
 
-def read_deepchrome_csv(path: str | os.PathLike, num_bins: int = 100) -> HistoneTable:
+def read_deepchrome_csv(path: str | os.PathLike, num_bins: int = 100,
+                        labelled: bool = True) -> HistoneTable:
   """Reads a DeepChrome-layout file: `GeneID,BinID,<5 marks>,Label`, `num_bins` rows per gene.
 
   Args:
     path: the CSV file (optionally gzipped).
     num_bins: bins per gene (100 in the published data: TSS +/- 5 kb in 100 bp bins).
+    labelled: False for the same layout without the Label column (7 columns; genes to score).
 
   Returns:
-    A HistoneTable with marks [G, num_bins, 5] in DEEPCHROME_MARKS order and 0/1 labels [G].
+    A HistoneTable with marks [G, num_bins, 5] in DEEPCHROME_MARKS order and 0/1 labels [G]
+    (None when not `labelled`).
 
   Raises:
     DataFormatError: naming the file and line of the first problem found.
   """
-  columns = ("GeneID", "BinID", *DEEPCHROME_MARKS, "Label")
+  columns = ("GeneID", "BinID", *DEEPCHROME_MARKS) + (("Label",) if labelled else ())
   genes = _GeneCollector(path, num_bins)
   for line_no, fields in _data_rows(path, len(columns), columns):
     if line_no == 1 and _check_header(path, fields, slice(2, 7), DEEPCHROME_MARKS):
       continue
     bin_no = _parse_bin(path, line_no, fields[1])
     counts = _parse_counts(path, line_no, fields[2:7], DEEPCHROME_MARKS)
-    if fields[7] not in ("0", "1"):
-      raise DataFormatError(path, f"column Label: expected 0 (off) or 1 (on), found "
-                            f"{fields[7]!r}", line_no)
-    genes.add(line_no, fields[0], bin_no, counts, int(fields[7]))
-  return genes.table(DEEPCHROME_MARKS, with_labels=True)
+    label = None
+    if labelled:
+      if fields[7] not in ("0", "1"):
+        raise DataFormatError(path, f"column Label: expected 0 (off) or 1 (on), found "
+                              f"{fields[7]!r}", line_no)
+      label = int(fields[7])
+    genes.add(line_no, fields[0], bin_no, counts, label)
+  return genes.table(DEEPCHROME_MARKS, with_labels=labelled)
 
 
 def read_remc_csv(path: str | os.PathLike, num_bins: int = 200) -> HistoneTable:

@@ -103,7 +103,10 @@ def load_bundled_split(cell: str, split: str) -> HistoneExamples:
 
 
 def archive_split_path(archive_dir: str | os.PathLike, cell: str, split: str) -> pathlib.Path:
-  return pathlib.Path(archive_dir) / cell / "classification" / f"{split}.csv"
+  """`<cell>/classification/<split>.csv`, or `<split>.csv.gz` when only the gzipped file exists."""
+  plain = pathlib.Path(archive_dir) / cell / "classification" / f"{split}.csv"
+  gzipped = plain.with_name(plain.name + ".gz")
+  return gzipped if not plain.is_file() and gzipped.is_file() else plain
 
 
 def check_archive(archive_dir: str | os.PathLike, cell: str) -> None:
@@ -116,7 +119,7 @@ def check_archive(archive_dir: str | os.PathLike, cell: str) -> None:
     if not path.is_file():
       raise DataFormatError(
           path, f"missing split file (expected {cell}/classification/train.csv, valid.csv and "
-          f"test.csv under {archive_dir})")
+          f"test.csv, each optionally gzipped as .csv.gz, under {archive_dir})")
 
 
 def load_archive_split(archive_dir: str | os.PathLike, cell: str, split: str) -> HistoneExamples:

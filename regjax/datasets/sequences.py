@@ -9,9 +9,11 @@ Readers:
 * DeepBind TSV (optionally gzipped), header `FoldID EventID seq Bound` (tab-separated; column order
   free, `FoldID` optional), Bound 0 or 1.
 * FASTA: `>ID [label]`; the label is the last token of the header when it is 0 or 1 (DeepMotif's
-  files have the label alone, `>1`). A file with no labels at all is read as peaks (all 1).
-A file with no records, a missing column, a label other than 0/1, or a sequence without a single
-A/C/G/T raises a DataFormatError naming the file and the line.
+  files have the label alone, `>1`). A file with no labels at all has `labelled` False (training
+  reads it as peaks, all 1; prediction writes no label column).
+A file with no records, a missing column, a label other than 0/1, a sequence without a single
+A/C/G/T, or one that is not DNA (more than `MAX_FOREIGN_SHARE` of its letters outside A, C, G, T,
+N and the IUPAC ambiguity codes: protein, text) raises a DataFormatError naming the file and line.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ from regjax.errors import DataFormatError
 
 ALPHABET = "ACGT"
 N_CODE = 4
+# Letters a DNA sequence may hold besides A, C, G, T: N, the IUPAC ambiguity codes and the gap.
+_DNA_LETTERS = set("ACGTNRYKMSWBDHV-acgtnrykmswbdhv")
+MAX_FOREIGN_SHARE = 0.1
 _CODES = np.full(256, N_CODE, dtype=np.uint8)
 for _i, _base in enumerate(ALPHABET):
   _CODES[ord(_base)] = _i
@@ -39,12 +44,14 @@ class SequenceSet:
   Attributes:
     ids: N identifiers.
     sequences: N strings as read (any length).
-    labels: int32 [N], 1 = bound.
+    labels: int32 [N], 1 = bound (all 1 for a file without labels).
+    labelled: whether the file gave the labels.
   """
 
   ids: tuple[str, ...]
   sequences: tuple[str, ...]
   labels: np.ndarray
+  labelled: bool = True
 
 
 def encode(sequence: str, length: int) -> np.ndarray:
@@ -72,10 +79,18 @@ def _open(path):
   path = os.fspath(path)
   if not os.path.isfile(path):
     raise DataFormatError(path, "file not found")
-  return gzip.open(path, "rt") if path.endswith(".gz") else open(path, "rt")
+  # utf-8-sig: a byte-order mark is dropped instead of read into the first header.
+  if path.endswith(".gz"):
+    return gzip.open(path, "rt", encoding="utf-8-sig")
+  return open(path, "rt", encoding="utf-8-sig")
 
 
 def _check_sequence(path, line_no: int, sequence: str) -> None:
+  foreign = sum(1 for letter in sequence if letter not in _DNA_LETTERS)
+  if sequence and foreign > MAX_FOREIGN_SHARE * len(sequence):
+    raise DataFormatError(path, f"not a DNA sequence: {foreign / len(sequence):.0%} of its letters "
+                          f"are not A, C, G, T, N or IUPAC codes (protein or text?): "
+                          f"{sequence[:40]!r}", line_no)
   if not sequence or (_CODES[np.frombuffer(sequence.encode("ascii", "replace"),
                                            dtype=np.uint8)] == N_CODE).all():
     raise DataFormatError(path, f"sequence has no A, C, G or T: {sequence[:40]!r}", line_no)
@@ -142,7 +157,10 @@ def read_fasta(path) -> SequenceSet:
     raise DataFormatError(path, "file has no sequences; expected FASTA records '>ID [0|1]'")
   labelled = [bool(tokens) and tokens[-1] in ("0", "1") for _, tokens, _ in records]
   if any(labelled) and not all(labelled):
-    line_no = records[labelled.index(False)][0]
+    line_no, tokens, _ = records[labelled.index(False)]
+    if len(tokens) > 1 and tokens[-1].lstrip("+-").replace(".", "", 1).isdigit():
+      raise DataFormatError(path, f"expected a label 0 or 1 at the end of the header, found "
+                            f"{tokens[-1]!r}", line_no)
     raise DataFormatError(path, "this record has no 0/1 label at the end of its header, but "
                           "others do", line_no)
   ids, seqs, labels = [], [], []
@@ -153,7 +171,7 @@ def read_fasta(path) -> SequenceSet:
     ids.append(name_tokens[0] if name_tokens else f"seq{index + 1}")
     seqs.append(sequence)
     labels.append(int(tokens[-1]) if all(labelled) else 1)
-  return SequenceSet(tuple(ids), tuple(seqs), np.asarray(labels, np.int32))
+  return SequenceSet(tuple(ids), tuple(seqs), np.asarray(labels, np.int32), all(labelled))
 
 
 def read_sequences(path) -> SequenceSet:

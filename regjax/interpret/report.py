@@ -106,13 +106,13 @@ def _histone(report: Report, trainer, params, settings) -> None:
   apply_fn = trainer.model.apply
   maps = saliency(apply_fn, params, marks, method="gradient_x_input")
   report.add("saliency", plotting.plot_mark_heatmaps(
-      group_means(maps, groups, group_names), names, cmap="RdBu_r",
+      group_means(maps, groups, group_names), names, signed=True,
       title="gradient x input, mean over test genes"),
       "Saliency (gradient x input of the ON log-odds / the prediction), every test gene; mean map "
       "per group. Red pushes towards ON / higher expression.", maps=maps, gene_ids=test["gene_id"])
   ig = integrated_gradients(apply_fn, params, marks, steps=settings["ig_steps"])
   report.add("integrated_gradients", plotting.plot_mark_heatmaps(
-      group_means(ig, groups, group_names), names, cmap="RdBu_r",
+      group_means(ig, groups, group_names), names, signed=True,
       title=f"integrated gradients (zero baseline, {settings['ig_steps']} steps)"),
       "Integrated gradients from an all-zero input, every test gene; mean map per group.",
       attributions=ig, gene_ids=test["gene_id"])
@@ -131,7 +131,8 @@ def _histone(report: Report, trainer, params, settings) -> None:
       arrays[f"{label.lower()}_inputs"] = result["inputs"]
       report.summary[f"class optimisation P({label})"] = round(float(result["p_class"].mean()), 3)
     report.add("class_optimization", plotting.plot_mark_heatmaps(
-        panels, names, title="class optimisation (DeepChrome's 7_viz, lr 0.1, 1000 steps)"),
+        panels, names, title=f"class optimisation (DeepChrome's 7_viz, lr 0.1, "
+        f"{settings['steps']} steps, {settings['num_starts']} starts)"),
         "Inputs optimised to look ON and OFF to the model (clamped to [0, 1], divided by the max; "
         "1 stands for each mark's 99th-percentile training count).",
         **arrays)
@@ -182,7 +183,7 @@ def _deepdiff(report: Report, trainer, params) -> None:
     if np.any(groups == key):
       panels[f"cell A, {name}"] = grad_a[groups == key].mean(0)
       panels[f"cell B, {name}"] = grad_b[groups == key].mean(0)
-  report.add("saliency", plotting.plot_mark_heatmaps(panels, names, cmap="RdBu_r",
+  report.add("saliency", plotting.plot_mark_heatmaps(panels, names, signed=True,
                                                      title="gradient x input of the predicted lfc"),
              "Saliency of the predicted log2 fold change with respect to both cells' marks, mean "
              "over genes up, down and unchanged in cell B.", cell_a=grad_a, cell_b=grad_b,
@@ -244,7 +245,7 @@ def _dna(report: Report, trainer, params, settings) -> None:
                        title=f"class optimisation: {label} (best of {settings['num_starts']} starts)")
   fig.tight_layout()
   report.add("class_optimization", fig, "DeMo class optimisation (RMSprop lr 0.05, lambda 0.009, "
-             "1000 steps) as PWM logos.", bound=panels[0][1]["inputs"], unbound=panels[1][1]["inputs"],
+             f"{settings['steps']} steps) as PWM logos.", bound=panels[0][1]["inputs"], unbound=panels[1][1]["inputs"],
              p_bound=panels[0][1]["p_class"], p_unbound=panels[1][1]["p_class"])
   if planted is not None:
     motif = _planted_motif(trainer)

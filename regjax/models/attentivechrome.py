@@ -1,6 +1,6 @@
 """AttentiveChrome (Singh et al., NeurIPS 2017): attention over bins and over histone marks.
 
-As in QData/AttentiveChrome `v2PyTorch/models.py` (SPECS §2.1):
+As in QData/AttentiveChrome `v2PyTorch/models.py` (docs/fidelity.md, AttentiveChrome):
 1. one BiLSTM (32 units per direction) per mark, weights not shared, reading that mark's bins as a
    1-d sequence; the encoders of all marks run as one program (`nn.vmap` over the mark axis);
 2. bin-level attention per mark: alpha_j = softmax_t(h_t^j . w_j), m_j = sum_t alpha_jt h_t^j (64-d);

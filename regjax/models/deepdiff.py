@@ -4,7 +4,7 @@ Built from AttentiveChrome's two levels (`BinLevelEncoder`: one BiLSTM(32) + bin
 input channel; `MarkLevelEncoder`: BiLSTM(16) + attention over a token sequence). Inputs X_A, X_B
 are the [B, 200, 5] mark counts of one gene in cells A and B; the target is
 log2((expr_B + 1) / (expr_A + 1)). The seven variants of QData/DeepDiffChrome `models.py`
-(SPECS §3.1), with the PyTorch parameter counts (ours are lower by one LSTM bias vector per gate):
+(docs/fidelity.md, DeepDiff), with the PyTorch parameter counts (ours are lower by one LSTM bias vector per gate):
 
 | variant | level-1 channels (one encoder each) | mark-level sequence(s) | head |
 |---|---|---|---|

@@ -1,7 +1,7 @@
 """DeepMotif / DeMo Dashboard (Lanchantin et al., PSB 2017): CNN, BiLSTM and CNN-BiLSTM on DNA.
 
 Input: one-hot DNA [B, L, 4] (A, C, G, T; N = all-zero row), L = 101. As in QData/DeepMotif
-`model.lua` (SPECS §4.1):
+`model.lua` (docs/fidelity.md, DeepMotif):
 * `DeepMotifCNN`: Conv(4 -> 128, width 9) -> ReLU -> MaxPool(2) -> Dropout(0.5) -> Conv(128, 5)
   -> ReLU -> MaxPool(2) -> Dropout -> Conv(128, 3) -> ReLU -> Dropout -> max over positions ->
   Linear(128 -> 2). Valid convolutions: 101 -> 93 -> 46 -> 42 -> 21 -> 19. 136,322 parameters.

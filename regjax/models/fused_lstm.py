@@ -3,7 +3,7 @@
 AttentiveChrome and DeepDiff run one BiLSTM per histone mark, each reading a single number per bin:
 2 x marks independent LSTMs (one per mark and direction; "units" below) of 100 steps. Written as
 `nn.vmap` of Flax's `OptimizedLSTMCell`, XLA on CPU spent most of a training step in the recurrence,
-for reasons found by profiling (`benchmarks/train_throughput.py`, notes in the README):
+for reasons found by profiling (`benchmarks/train_throughput.py`, notes in benchmarks/README.md):
 
 * the cell computes the four gates with one matrix product and then splits it along the last axis;
   for the fusions that slice gates out of that axis XLA's CPU code generator emitted scalar code
@@ -137,7 +137,7 @@ def _multi_lstm_bwd(residuals, grad_hs):
     # The examples are split over devices: a merged (steps x examples) axis cannot be split the
     # same way, and XLA would gather every device's [U, T, B, H] buffers before each product.
     # Contracting the two axes unmerged lets each device add up its own examples; on one device
-    # XLA would transpose the buffers for it instead (README, Performance).
+    # XLA would transpose the buffers for it instead (benchmarks/README.md).
     flat = lambda a: a   # noqa: E731
     contracted = "tb"
   d_hidden = tuple(jnp.einsum(f"u{contracted}h,u{contracted}g->uhg", flat(hs), flat(d))
