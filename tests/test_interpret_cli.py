@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from regjax.datasets import histone_sources
-from tests.conftest import REPO
+from tests.conftest import REPO, load_config
 
 pytestmark = pytest.mark.slow
 FAST = ["--config.interpret.num_sequences=6", "--config.interpret.num_plots=1",
@@ -56,8 +56,8 @@ def test_predict_both_histone_layouts(deepchrome_run, tmp_path):
   assert rows[0] == "id\tscore\tlabel" and len(rows) == 11
   remc = histone_sources.bundled_data_dir() / "remc_sample" / "Cell1.test.csv.gz"
   out = tmp_path / "remc.tsv"
-  _cli("--config=configs/deepchrome.py", f"--workdir={deepchrome_run}", "--mode=predict",
-       f"--input={remc}", f"--output={out}")
+  from regjax import predict  # in this process: one JAX start-up fewer
+  predict.predict_file(deepchrome_run, str(remc), str(out))
   assert out.read_text().splitlines()[0] == "id\tscore"   # the REMC layout has no labels
   predicted = [float(r.split("\t")[1]) for r in out.read_text().splitlines()[1:]]
   # The REMC file is E123's own test split: the same scores as the run's test predictions.
@@ -67,11 +67,14 @@ def test_predict_both_histone_layouts(deepchrome_run, tmp_path):
 
 
 def test_interpret_and_predict_dna_model(tmp_path):
+  """Trained through the command line; interpreted and applied in this process (the same
+  functions `--mode=interpret` and `--mode=predict` call, without two more JAX start-ups)."""
+  from regjax import predict
+  from regjax.interpret import report
   workdir = str(tmp_path / "cnnrnn")
   _cli("--config=configs/deepmotif_cnnrnn.py:runlocal", f"--workdir={workdir}",
        "--config.train.num_epochs=1")
-  _cli("--config=configs/deepmotif_cnnrnn.py:interpret_fast", f"--workdir={workdir}",
-       "--mode=interpret")
+  report.interpret_workdir(load_config("deepmotif_cnnrnn", "interpret_fast"), workdir)
   folder = os.path.join(workdir, "interpret")
   attributions = np.load(os.path.join(folder, "attributions.npz"))
   assert attributions["ism"].shape == (6, 101, 4)
@@ -80,8 +83,7 @@ def test_interpret_and_predict_dna_model(tmp_path):
   assert "class_optimization.png" in open(os.path.join(folder, "index.md")).read()
   fasta = tmp_path / "mine.fa"
   fasta.write_text(">a 1\nACGTACGTTTGACCAGCAGGGGGCGCTA\n>b 0\nTTTTTTTTTTTT\n")
-  _cli("--config=configs/deepmotif_cnnrnn.py", f"--workdir={workdir}", "--mode=predict",
-       f"--input={fasta}", f"--output={tmp_path / 'out.tsv'}")
+  predict.predict_file(workdir, str(fasta), str(tmp_path / "out.tsv"))
   rows = (tmp_path / "out.tsv").read_text().splitlines()
   assert rows[0] == "id\tscore\tlabel\tinput_length"
   assert rows[1].startswith("a\t") and rows[2].endswith("\t0\t12")
