@@ -13,7 +13,11 @@ failure reaches the user as one `UserError` line naming the folder and the cause
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+import re
+import sys
 from typing import Any
 
 import orbax.checkpoint as ocp
@@ -21,15 +25,55 @@ import orbax.checkpoint as ocp
 from regjax.errors import UserError
 
 
-def _os_cause(error: BaseException) -> OSError | None:
-  """The OSError behind an orbax exception (orbax wraps them in its own and in asyncio's)."""
+def _os_cause(error: BaseException) -> str | None:
+  """The OS failure behind an orbax exception, in words: an OSError in the chain (orbax wraps
+  them in its own and asyncio's exceptions), or tensorstore's "[os_error_code='28']" text."""
   seen = set()
   while error is not None and id(error) not in seen:
     if isinstance(error, OSError):
-      return error
+      return error.strerror or str(error)
+    code = re.search(r"os_error_code='(\d+)'", str(error))
+    if code:
+      return os.strerror(int(code.group(1)))
     seen.add(id(error))
     error = error.__cause__ or error.__context__
   return None
+
+
+@contextlib.contextmanager
+def _quiet_orbax():
+  """Holds back what a save writes to stderr, and replays it unless the save fails.
+
+  A failed save (a full disk) makes orbax log the error from each of its threads and tensorstore
+  print tracebacks of callbacks into orbax's closed event loop, some 100-300 lines; regjax reports
+  the failure itself in one line (`_raise_os_error`). Everything goes to an in-memory file while
+  the save runs (the disk may be the full one).
+  """
+  logger = logging.getLogger("absl")
+  level = logger.level
+  sys.stderr.flush()
+  held = os.memfd_create("regjax-checkpoint-stderr") if hasattr(os, "memfd_create") else None
+  saved_fd = os.dup(2) if held is not None else None
+  if held is not None:
+    os.dup2(held, 2)
+  logger.setLevel(logging.CRITICAL)
+  failed = False
+  try:
+    yield
+  except BaseException:
+    failed = True
+    raise
+  finally:
+    logger.setLevel(level)
+    if held is not None:
+      sys.stderr.flush()
+      os.dup2(saved_fd, 2)
+      os.close(saved_fd)
+      if not failed:
+        os.lseek(held, 0, os.SEEK_SET)
+        while chunk := os.read(held, 1 << 16):
+          os.write(2, chunk)
+      os.close(held)
 
 
 class RunCheckpoints:
@@ -50,17 +94,29 @@ class RunCheckpoints:
   def _raise_os_error(self, error: BaseException, doing: str) -> None:
     cause = _os_cause(error)
     if cause is not None:
-      raise UserError(f"{doing} {self.root}: {cause.strerror or cause}; the last complete "
-                      "checkpoint is kept, so the same command resumes once this is fixed") from None
+      raise UserError(f"{doing} {self.root}: {cause}; the last complete checkpoint is kept, so "
+                      "the same command resumes once this is fixed") from None
 
   def _save(self, manager, step: int, **items) -> None:
     args = ocp.args.Composite(**{k: ocp.args.JsonSave(v) if k == "record"
                                  else ocp.args.StandardSave(v) for k, v in items.items()})
     try:
-      manager.save(step, args=args)
+      with _quiet_orbax():
+        try:
+          manager.save(step, args=args)
+        except Exception:
+          self._close_quietly()   # let orbax's threads end while their output is held back
+          raise
     except Exception as e:  # noqa: BLE001
       self._raise_os_error(e, "cannot write a checkpoint in")
       raise
+
+  def _close_quietly(self) -> None:
+    for manager in (self._latest, self._best):
+      try:
+        manager.close()
+      except Exception:  # noqa: BLE001 (already failing; the first error is the one reported)
+        pass
 
   def save_latest(self, step: int, state: Any, record: dict) -> None:
     self._save(self._latest, step, state=state, record=record)

@@ -59,7 +59,6 @@ def _train_locked(config: ml_collections.ConfigDict, workdir: str) -> dict:
   log.truncate_after(record["epoch"])
 
   steps = trainer.steps_per_epoch()
-  metric_name = trainer.task.selection_metric
   print(f"Training {config.model.name} on {trainer.dataset.name} ({config.task}): "
         f"{input_pipeline.num_examples(trainer.dataset.splits['train'])} training examples, "
         f"{steps} steps/epoch, {num_epochs} epochs, {evaluation.num_params(state.params):,} "
@@ -67,6 +66,35 @@ def _train_locked(config: ml_collections.ConfigDict, workdir: str) -> dict:
   progress = tqdm.tqdm(total=num_epochs * steps, initial=record["epoch"] * steps,
                        unit="step", file=sys.stderr, mininterval=2.0, dynamic_ncols=True,
                        disable=not reporting.is_writer())
+  try:
+    state, record, stopped_early = _epochs(trainer, state, dropout_key, record, ckpts, log,
+                                           progress)
+  finally:
+    progress.close()   # before any error line, which would otherwise land on the bar
+
+  results = evaluation.evaluate_best(trainer, ckpts, workdir, state.params)
+  results.update({"train_time_s": round(time.time() - start_time, 2), "num_epochs": num_epochs,
+                  "epochs_run": record["epoch"], "stopped_early": stopped_early,
+                  "history": log.read()})
+  workdirs.write_json(os.path.join(workdir, "results.json"), results)
+  if reporting.is_writer():
+    path = os.path.join(workdir, "training_curves.png")
+    try:
+      figure = plotting.plot_training_curves(
+          results["history"], results["selected_epoch"], path,
+          title=f"{config.model.name} on {trainer.dataset.name}")
+    except OSError as e:
+      raise workdirs.os_error(path, e) from None
+    plotting.close(figure)
+  ckpts.close()
+  evaluation.print_summary(results)
+  return results
+
+
+def _epochs(trainer: Trainer, state, dropout_key, record: dict, ckpts, log, progress):
+  """The epoch loop: train, validate, select, checkpoint. Returns (state, record, stopped_early)."""
+  config, metric_name = trainer.config, trainer.task.selection_metric
+  num_epochs = config.train.num_epochs
   patience = config.train.get("patience", 0)
   stopped_early = False
   for epoch in range(record["epoch"] + 1, num_epochs + 1):
@@ -91,22 +119,4 @@ def _train_locked(config: ml_collections.ConfigDict, workdir: str) -> dict:
                    f" (epoch {record['best_epoch']})  {line['epoch_time_s']:.1f}s", file=sys.stdout)
     record = {**record, "epoch": epoch}
     ckpts.save_latest(int(state.step), state, record)
-  progress.close()
-
-  results = evaluation.evaluate_best(trainer, ckpts, workdir, state.params)
-  results.update({"train_time_s": round(time.time() - start_time, 2), "num_epochs": num_epochs,
-                  "epochs_run": record["epoch"], "stopped_early": stopped_early,
-                  "history": log.read()})
-  workdirs.write_json(os.path.join(workdir, "results.json"), results)
-  if reporting.is_writer():
-    path = os.path.join(workdir, "training_curves.png")
-    try:
-      figure = plotting.plot_training_curves(
-          results["history"], results["selected_epoch"], path,
-          title=f"{config.model.name} on {trainer.dataset.name}")
-    except OSError as e:
-      raise workdirs.os_error(path, e) from None
-    plotting.close(figure)
-  ckpts.close()
-  evaluation.print_summary(results)
-  return results
+  return state, record, stopped_early

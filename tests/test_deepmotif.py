@@ -1,4 +1,9 @@
-"""DeepMotif models: published sizes, torch-rnn LSTM init, and a short real training run."""
+"""DeepMotif models: published sizes, torch-rnn LSTM init, lengths.
+
+That the CNN and CNN-RNN learn a planted motif is tested with the interpretation that must find it
+(`test_interpret_groundtruth.py`: 4,000 training sequences, 5 epochs, test AUROC > 0.95 at every
+seed); a 3-epoch run on 2,000 sequences sat at the edge of any threshold (0.83-0.91 across
+machines)."""
 
 from __future__ import annotations
 
@@ -7,9 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from regjax import train
 from regjax.models.deepmotif import DeepMotifCNN, DeepMotifCNNRNN, DeepMotifRNN
-from tests.conftest import load_config
 
 
 @pytest.mark.parametrize("module,size", [(DeepMotifCNN, 136_322), (DeepMotifRNN, 9_602),
@@ -36,13 +39,3 @@ def test_cnnrnn_convolution_keeps_every_position():
   x = jnp.zeros((2, 101, 4))
   params = model.init(jax.random.key(0), x)["params"]
   assert model.apply({"params": params}, x, method=model.conv_features).shape == (2, 101, 128)
-
-
-@pytest.mark.slow
-def test_runlocal_cnn_learns_the_simulated_motif(tmp_path):
-  config = load_config("deepmotif_cnn", "runlocal")
-  config.train.num_epochs = 3
-  results = train.train_and_evaluate(config, str(tmp_path))
-  assert results["dataset"] == "simulated_motifs/CTCF_known1"
-  print(f"runlocal DeepMotif CNN, 3 epochs: test AUROC {results['test']['auroc']:.4f}")
-  assert results["test"]["auroc"] > 0.9

@@ -271,3 +271,38 @@ def test_single_class_splits_are_warned_about(capsys):
   err = capsys.readouterr().err
   assert "warning: the train split of one_class has only class [1]" in err
   assert "valid split" not in err
+
+
+@pytest.mark.slow
+def test_a_real_full_disk_through_the_command_line(tmp_path):
+  """On a 14 MB tmpfs the second epoch's checkpoint does not fit: one error line, exit code 2;
+  with room again the same command resumes and ends like an uninterrupted run. Needs root to
+  mount (skipped elsewhere)."""
+  import subprocess
+  import sys
+
+  from tests.conftest import REPO
+  disk = tmp_path / "disk"
+  disk.mkdir()
+  if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=14M", "tmpfs", str(disk)],
+                    capture_output=True).returncode:
+    pytest.skip("cannot mount a tmpfs here")
+  try:
+    command = [sys.executable, "-m", "regjax.main", "--config=configs/deepchrome.py",
+               f"--workdir={disk / 'run'}", "--config.train.num_epochs=3",
+               f"--config.seed={load_config('deepchrome').seed}"]
+    full = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert full.returncode == 2
+    lines = [x for x in full.stderr.replace("\r", "\n").splitlines()
+             if x.strip() and "step/s" not in x and "s/step" not in x]
+    assert lines == [f"error: cannot write a checkpoint in {disk / 'run' / 'checkpoints'}: No "
+                     "space left on device; the last complete checkpoint is kept, so the same "
+                     "command resumes once this is fixed"], full.stderr[-2000:]
+    subprocess.run(["mount", "-o", "remount,size=80M", str(disk)], check=True)
+    resumed = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0 and "Resuming" in resumed.stdout, resumed.stderr[-2000:]
+    results = json.load(open(disk / "run" / "results.json"))
+  finally:
+    subprocess.run(["umount", str(disk)], capture_output=True)
+  straight = train.train_and_evaluate(_config(epochs=3, train__batch_size=16), str(tmp_path / "s"))
+  assert results["test"] == straight["test"] and results["epochs_run"] == 3
