@@ -5,10 +5,9 @@ r"""Training speed of the original AttentiveChrome's PyTorch structure, the base
   python benchmarks/attentivechrome_original_speed.py --paired_rounds=8 --seconds=3
       # the same alternated with regjax's step in one process: per-round and median ratios
 
-The issue sets regjax's AttentiveChrome target as a multiple of the original code's training speed
-on this machine. Speeds on the shared VM drift by up to 1.5x between sessions, so this script
-measures that baseline again in the session that measures regjax
-(`python benchmarks/train_throughput.py --configs=configs/attentivechrome.py`).
+regjax's AttentiveChrome speed is quoted as a multiple of the original code's training speed on
+the same machine. A shared VM drifts by up to 1.5x between minutes, so `--paired_rounds`
+alternates the two steps in one process and reports the ratio of each round.
 
 The model below restates, for timing only, the computation of QData/AttentiveChrome
 v2PyTorch/models.py (`att_chrome`): one `nn.LSTM(1, 32, bidirectional=True)` per mark, called in a

@@ -4,4 +4,4 @@ Re-implements DeepChrome, AttentiveChrome, DeepDiff and DeepMotif (QData) with t
 interpretation methods. Entry point: `python -m regjax.main --config=configs/deepchrome.py --workdir=DIR`.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -16,7 +16,7 @@ from tests.conftest import TEST_SEED
 @pytest.fixture(scope="module")
 def model_and_params():
   model = AttentiveChrome()
-  marks = jax.random.poisson(jax.random.key(0), 3.0, (4, 100, 5)).astype(jnp.float32)
+  marks = jnp.asarray(np.random.default_rng(0).poisson(3.0, (4, 100, 5)), jnp.float32)
   return model, model.init(jax.random.key(1), marks)["params"], marks
 
 
@@ -61,9 +61,10 @@ def test_perturbing_one_mark_changes_only_its_encoding(model_and_params, mark):
   np.testing.assert_array_equal(perturbed["alpha"][:, others], base["alpha"][:, others])
 
 
-@pytest.mark.parametrize("data_seed", [0, *(pytest.param(s, marks=pytest.mark.slow) for s in (1, 2, 3))])
+@pytest.mark.parametrize("data_seed", [0, *(pytest.param(s, marks=pytest.mark.slow)
+                                             for s in (1, 2, 3))])
 def test_overfits_sixteen_genes(data_seed):
-  """Issue acceptance: training AUROC 1.0 on 16 genes within a few hundred steps.
+  """Learning works: training AUROC 1.0 on 16 genes within a few hundred steps.
 
   The 16 genes are Poisson noise with alternating labels, so the model has to memorise them. How
   many steps that takes depends on float rounding: with Adam at lr 1e-2 the loss can sit at 0.69
@@ -71,7 +72,7 @@ def test_overfits_sixteen_genes(data_seed):
   Flax LSTM and two versions of the fused one whose gradients agree to 1e-7. So four data sets are
   checked, at lr 5e-3 (74-289 steps over the three implementations), each with a budget of 500.
   """
-  rng = np.random.default_rng(data_seed)
+  rng = np.random.default_rng(data_seed + 4 * TEST_SEED)
   marks = jnp.asarray(rng.poisson(3.0, (16, 100, 5)).astype(np.float32))
   labels = jnp.asarray(np.tile([0, 1], 8))
   model = AttentiveChrome()
