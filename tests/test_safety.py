@@ -57,7 +57,8 @@ def test_a_lock_left_by_a_crashed_run_does_not_block_the_next(tmp_path):
 # --- validation before anything is written ----------------------------------------------------
 
 @pytest.mark.parametrize("name,field,value,message", [
-    ("deepdiff", "variant", "bogus", "unknown DeepDiff variant 'bogus'"),
+    pytest.param("deepdiff", "variant", "bogus", "unknown DeepDiff variant 'bogus'",
+                 marks=pytest.mark.slow),
     ("deepchrome", "input_transform", "sqrt", "model.input_transform must be one of none, log1p"),
 ])
 def test_a_config_error_leaves_the_workdir_usable(tmp_path, name, field, value, message):
@@ -93,6 +94,7 @@ def test_a_workdir_under_a_file_is_one_error_line(tmp_path):
     train.train_and_evaluate(_config(), str(tmp_path / "file" / "run"))
 
 
+@pytest.mark.slow
 def test_a_full_disk_is_one_error_and_the_run_resumes_from_the_last_checkpoint(tmp_path,
                                                                                 monkeypatch):
   """Orbax's save of epoch 2's checkpoint fails as on a full disk (its error wraps the OSError)."""
@@ -197,6 +199,7 @@ def test_signed_heat_maps_are_centred_on_zero_with_symmetric_limits():
   plotting.close(figure)
 
 
+@pytest.mark.slow
 def test_every_signed_figure_of_the_report_is_centred_and_titles_say_what_ran(trained,
                                                                               monkeypatch):
   from regjax.interpret import report
