@@ -12,7 +12,7 @@ import time
 import pytest
 
 from regjax import train
-from tests.conftest import REPO, load_config
+from tests.conftest import REPO, TEST_SEED, load_config
 
 
 def _cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -99,7 +99,7 @@ def test_killed_run_resumes_and_ends_like_an_uninterrupted_one(tmp_path):
   overrides = ["--config.train.batch_size=2", "--config.train.num_epochs=5"]
   workdir = tmp_path / "killed"
   command = [sys.executable, "-m", "regjax.main", "--config=configs/deepchrome.py",
-             f"--workdir={workdir}", *overrides]
+             f"--workdir={workdir}", f"--config.seed={TEST_SEED}", *overrides]
   process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
   metrics_file = workdir / "metrics.jsonl"

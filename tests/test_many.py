@@ -8,7 +8,7 @@ import pytest
 from regjax import many, steps, train
 from regjax.trainer import Trainer
 from regjax.errors import ConfigError
-from tests.conftest import load_config
+from tests.conftest import TEST_SEED, load_config
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +26,7 @@ def test_seed_members_equal_single_runs(members_map, tmp_path):
   results = many.train_many(_config(num_seeds=2, members_map=members_map), str(tmp_path / "many"))
   for k, member in enumerate(results["members"]):
     single_config = _config()
-    single_config.seed = k
+    single_config.seed = TEST_SEED + k
     single = train.train_and_evaluate(single_config, str(tmp_path / f"single{k}"))
     assert member["selected_epoch"] == single["selected_epoch"]
     for split in ("valid", "test"):
@@ -42,7 +42,7 @@ def test_patience_stops_each_member_where_its_single_run_stops(tmp_path):
   singles = []
   for k in range(2):
     config = _config(num_epochs=8, patience=1)
-    config.seed = k
+    config.seed = TEST_SEED + k
     singles.append(train.train_and_evaluate(config, str(tmp_path / f"single{k}")))
     assert results["members"][k]["selected_epoch"] == singles[k]["selected_epoch"]
     assert results["members"][k]["test"]["auroc"] == pytest.approx(singles[k]["test"]["auroc"],
@@ -75,7 +75,7 @@ def test_exactly_one_kind_of_members():
 
 def test_differential_seed_members_equal_single_runs(tmp_path):
   """Regression-type tasks (standardised targets) train as seed members too; folds/cells refuse."""
-  def deepdiff(seed=0, **train_fields):
+  def deepdiff(seed=TEST_SEED, **train_fields):
     config = load_config("deepdiff", "runlocal")
     config.train.num_epochs, config.train.batch_size, config.seed = 1, 40, seed
     for key, value in train_fields.items():
@@ -84,7 +84,7 @@ def test_differential_seed_members_equal_single_runs(tmp_path):
 
   results = many.train_many(deepdiff(num_seeds=2), str(tmp_path / "many"))
   member = results["members"][1]  # not the lead trainer: its own seed, the lead's task object
-  single = train.train_and_evaluate(deepdiff(seed=1), str(tmp_path / "single"))
+  single = train.train_and_evaluate(deepdiff(seed=TEST_SEED + 1), str(tmp_path / "single"))
   for split in ("valid", "test"):
     for metric in ("pearson_r", "mse"):
       assert member[split][metric] == pytest.approx(single[split][metric], rel=1e-4, abs=1e-5)

@@ -13,7 +13,7 @@ import pytest
 
 from regjax import parallel, train
 from regjax.errors import ConfigError
-from tests.conftest import REPO, load_config
+from tests.conftest import REPO, TEST_SEED, load_config
 
 
 def _env(devices: int | None) -> dict:
@@ -73,7 +73,7 @@ def _free_port() -> int:
 def test_two_processes_train_together_like_one(tmp_path):
   port = _free_port()
   command = [sys.executable, "-m", "regjax.main", "--config=configs/deepchrome.py:runlocal",
-             f"--workdir={tmp_path / 'two'}", "--distributed",
+             f"--workdir={tmp_path / 'two'}", f"--config.seed={TEST_SEED}", "--distributed",
              f"--coordinator_address=localhost:{port}", "--num_processes=2"]
   processes = [subprocess.Popen(command + [f"--process_id={i}"], cwd=REPO, env=_env(None),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -12,7 +12,7 @@ import pytest
 from regjax import evaluation, train
 from regjax.trainer import Trainer
 from regjax.errors import UserError
-from tests.conftest import load_config
+from tests.conftest import TEST_SEED, load_config
 
 
 def _config(cell="E123", epochs=3, batch_size=32):
@@ -66,7 +66,7 @@ def test_same_seed_same_metrics(three_epoch_run, tmp_path):
 def test_other_seed_other_model(three_epoch_run, tmp_path):
   _, first = three_epoch_run
   config = _config()
-  config.seed = 1
+  config.seed = TEST_SEED + 1
   other = train.train_and_evaluate(config, str(tmp_path))
   assert other["history"][0]["train_loss"] != first["history"][0]["train_loss"]
 
