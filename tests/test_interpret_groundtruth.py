@@ -28,7 +28,8 @@ def _train_dna(name: str, tmp_path_factory):
   workdir = str(tmp_path_factory.mktemp(name))
   results = train.train_and_evaluate(config, workdir)
   print(f"{name} on the planted motif: test AUROC {results['test']['auroc']:.4f}")
-  assert results["test"]["auroc"] > 0.95   # seeds 0, 3, 4: CNN 0.967-0.983, CNN-RNN 0.973-0.983
+  # Seeds 0, 1, 3, 4: CNN 0.967-0.984, CNN-RNN 0.971-0.983.
+  assert results["test"]["auroc"] > 0.95
   trainer, params = evaluation.load_trained(workdir)
   test = trainer.dataset.splits["test"]
   positives = np.flatnonzero(test["label"] == 1)[:150]
@@ -51,7 +52,7 @@ def test_saliency_finds_the_planted_motif(cnn):
   windows = interpret.best_window(maps.sum(-1), width)
   share = np.mean(np.abs(windows - starts) < width)  # the windows overlap
   print(f"saliency window overlaps the motif in {share:.1%}")
-  assert share >= 0.8   # seeds 0, 3, 4: 97-100 %
+  assert share >= 0.8   # seeds 0, 1, 3, 4: 97-100 %
 
 
 def test_ism_damage_is_inside_the_motif(cnn):
@@ -61,7 +62,7 @@ def test_ism_damage_is_inside_the_motif(cnn):
   worst = deltas.min(axis=-1).argmin(axis=-1)
   share = np.mean(_inside(worst, starts[:60], width))
   print(f"most damaging substitution inside the motif in {share:.1%}")
-  assert share >= 0.8   # seeds 0, 3, 4: 97-100 %
+  assert share >= 0.8   # seeds 0, 1, 3, 4: 97-100 %
 
 
 def test_class_optimization_recovers_the_motif(cnn):
@@ -91,7 +92,7 @@ def test_temporal_outputs_rise_across_the_motif(tmp_path_factory):
   rise_backward = backward[rows, np.maximum(starts - 4, 0)] - backward[rows,
                                                                        np.minimum(starts + width, 100)]
   print(f"forward rises in {np.mean(rise_forward > 0):.1%}, backward in {np.mean(rise_backward > 0):.1%}")
-  # Seeds 0, 3, 4: 97.5-100 % in both directions.
+  # Seeds 0, 1, 3, 4: 97.5-100 % in both directions.
   assert np.mean(rise_forward > 0) >= 0.8 and np.mean(rise_backward > 0) >= 0.8
   np.testing.assert_allclose(forward[:, -1], backward[:, 0], atol=1e-5)  # both = the full sequence
 
@@ -116,13 +117,13 @@ def _fit(config_name: str, dataset, learning_rate: float, epochs: int):
     state, _ = trainer.train_epoch(state, key, epoch)
   auroc = trainer.evaluate(state.params, "test")[0]["auroc"]
   print(f"{config_name} on the planted histone pattern: test AUROC {auroc:.4f}")
-  assert auroc > 0.98   # seeds 0, 3, 4: 1.000 for both models
+  assert auroc > 0.98   # seeds 0, 1, 3, 4: 1.000 for both models
   return trainer, state.params
 
 
 @pytest.mark.parametrize("config_name,learning_rate,epochs,min_share", [
-    ("deepchrome", 1e-3, 8, 0.10),        # seeds 0, 3, 4: 27-30 % (2 % uniform)
-    ("attentivechrome", 1e-3, 10, 0.10),  # seeds 0, 3, 4: 53-78 %
+    ("deepchrome", 1e-3, 8, 0.10),        # seeds 0, 1, 3, 4: 27-30 % (2 % uniform)
+    ("attentivechrome", 1e-3, 10, 0.10),  # seeds 0, 1, 3, 4: 49-78 %
 ])
 def test_histone_saliency_concentrates_on_the_planted_mark(config_name, learning_rate, epochs,
                                                            min_share):
@@ -140,5 +141,5 @@ def test_histone_saliency_concentrates_on_the_planted_mark(config_name, learning
     beta = maps["beta"].mean(0)
     alpha_share = maps["alpha"][:, 3, 45:55].sum(-1).mean()
     print(f"beta {np.round(beta, 3)}; alpha share of the planted bins {alpha_share:.1%} (10% uniform)")
-    assert int(np.argmax(beta)) == 3 and beta[3] > 0.5   # seeds 0, 3, 4: 0.989-0.992
-    assert alpha_share >= 0.2   # seeds 0, 3, 4: 33-96 %
+    assert int(np.argmax(beta)) == 3 and beta[3] > 0.5   # seeds 0, 1, 3, 4: 0.989-0.992
+    assert alpha_share >= 0.2   # seeds 0, 1, 3, 4: 27-96 %
