@@ -25,6 +25,9 @@ def _train_dna(name: str, tmp_path_factory):
   config.data.num_train, config.data.num_valid = 4000, 500
   config.train.num_epochs = 5
   config.train.batch_size = 64
+  # DeepMotif's published lr 1e-2 is for batch 256; at batch 64 the CNN stayed at chance at seed
+  # 2 (test AUROC 0.526), while 1e-3 gave 0.973-0.987 at seeds 0-4.
+  config.train.learning_rate = 1e-3
   workdir = str(tmp_path_factory.mktemp(name))
   results = train.train_and_evaluate(config, workdir)
   print(f"{name} on the planted motif: test AUROC {results['test']['auroc']:.4f}")
