@@ -18,6 +18,8 @@ import logging
 import os
 import re
 import sys
+import threading
+import time
 from typing import Any
 
 import orbax.checkpoint as ocp
@@ -117,6 +119,11 @@ class RunCheckpoints:
         manager.close()
       except Exception:  # noqa: BLE001 (already failing; the first error is the one reported)
         pass
+    # Orbax's writer threads may still be unwinding; give them a moment while their output is held.
+    deadline = time.monotonic() + 3.0
+    for thread in threading.enumerate():
+      if thread is not threading.current_thread() and thread.is_alive():
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
   def save_latest(self, step: int, state: Any, record: dict) -> None:
     self._save(self._latest, step, state=state, record=record)
