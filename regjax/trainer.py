@@ -141,9 +141,9 @@ def check_targets(dataset: datasets.Dataset, task: tasks.Task) -> None:
             "DeepChrome archive has labels only; regression needs the bundled REMC sample)")
     if task.name == "classification":
       classes = np.unique(arrays[task.target_key])
-      if len(classes) < 2 and split in ("train", "valid"):
+      consequence = {"train": "the model cannot learn to tell classes apart",
+                     "valid": "AUROC is undefined, so no epoch can be selected"}.get(split)
+      if len(classes) < 2 and consequence:
         print(f"warning: the {split} split of {dataset.name} has only class "
               f"{classes.tolist()} ({input_pipeline.num_examples(arrays)} examples): "
-              f"{'AUROC is undefined, so no epoch can be selected' if split == 'valid' else ''}"
-              f"{'the model cannot learn to tell classes apart' if split == 'train' else ''}",
-              file=sys.stderr)
+              f"{consequence}", file=sys.stderr)
