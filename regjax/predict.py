@@ -38,10 +38,16 @@ def _columns(path: str) -> int:
   raise DataFormatError(path, "file is empty")
 
 
-def _histone_inputs(path: str, num_bins: int) -> tuple[dict, np.ndarray | None]:
+def _histone_inputs(path: str, num_bins: int,
+                    mark_names: tuple[str, ...]) -> tuple[dict, np.ndarray | None]:
+  """The genes of a DeepChrome-layout file (the model's marks, in its order) or a REMC file."""
   columns = _columns(path)
-  if columns in (7, 8):   # DeepChrome layout, with or without the Label column
-    table = histone_csv.read_deepchrome_csv(path, num_bins, labelled=columns == 8)
+  if mark_names != histone_csv.DEEPCHROME_MARKS or columns in (7, 8):
+    layout = histone_csv.sniff_deepchrome_csv(path)
+    if layout.mark_names != mark_names:
+      raise DataFormatError(path, f"holds marks {','.join(layout.mark_names)}; the model was "
+                            f"trained on {','.join(mark_names)} (in this order)", 1)
+    table = histone_csv.read_deepchrome_csv(path, num_bins, layout.labelled, mark_names)
     return {"id": np.array(table.gene_ids), "marks": table.marks}, table.labels
   if columns != 6:
     raise DataFormatError(path, f"found {columns} comma-separated columns; expected the "
@@ -108,7 +114,8 @@ def predict_file(workdir: str, input_paths: str, output: str | None = None) -> s
   elif keys == ("marks_a", "marks_b"):
     arrays, labels = _pair_inputs(paths)
   else:
-    arrays, labels = _histone_inputs(paths[0], train_split["marks"].shape[1])
+    arrays, labels = _histone_inputs(paths[0], train_split["marks"].shape[1],
+                                     tuple(trainer.dataset.info["mark_names"]))
   scores = trainer.predict(params, {k: arrays[k] for k in keys})
   path = output_path(workdir, paths[0], output)
   extra = {"input_length": arrays["input_length"]} if "input_length" in arrays else None

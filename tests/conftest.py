@@ -7,6 +7,7 @@ import os
 import pathlib
 import shutil
 import sys
+import tempfile
 
 import pytest
 
@@ -22,6 +23,28 @@ os.environ.setdefault("JAX_DEFAULT_MATMUL_PRECISION", "highest")
 _flags = os.environ.get("XLA_FLAGS", "")
 if "xla_gpu_deterministic_ops" not in _flags:
   os.environ["XLA_FLAGS"] = f"{_flags} --xla_gpu_deterministic_ops=true".strip()
+
+
+def pytest_configure(config):
+  """One persistent XLA compilation cache for the whole run, shared by the xdist workers and the
+  command-line subprocesses the tests start (they inherit the environment). Dozens of tests build
+  the same models and compile the same train steps; the cache serves an identical program's
+  executable instead of compiling it again, so results are unchanged. Created by the controlling
+  process (before xdist starts the workers) and removed at the end; a cache the user set is kept."""
+  if hasattr(config, "workerinput") or os.environ.get("JAX_COMPILATION_CACHE_DIR"):
+    return
+  folder = tempfile.mkdtemp(prefix="regjax-test-xla-cache-")
+  config._regjax_xla_cache = folder
+  os.environ["JAX_COMPILATION_CACHE_DIR"] = folder
+  # Cache every program: most of the suite's are small, compiled many times over.
+  os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+
+
+def pytest_unconfigure(config):
+  folder = getattr(config, "_regjax_xla_cache", None)
+  if folder:
+    shutil.rmtree(folder, ignore_errors=True)
+    del os.environ["JAX_COMPILATION_CACHE_DIR"]
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -96,7 +96,7 @@ def test_a_mistake_in_a_real_process_is_one_line_without_traceback(tmp_path):
 
 @pytest.mark.slow
 def test_killed_run_resumes_and_ends_like_an_uninterrupted_one(tmp_path):
-  overrides = ["--config.train.batch_size=2", "--config.train.num_epochs=5"]
+  overrides = ["--config.train.batch_size=4", "--config.train.num_epochs=5"]
   workdir = tmp_path / "killed"
   command = [sys.executable, "-m", "regjax.main", "--config=configs/deepchrome.py",
              f"--workdir={workdir}", f"--config.seed={TEST_SEED}", *overrides]
@@ -120,7 +120,7 @@ def test_killed_run_resumes_and_ends_like_an_uninterrupted_one(tmp_path):
   assert [h["epoch"] for h in results["history"]] == [1, 2, 3, 4, 5]
 
   config = load_config("deepchrome")
-  config.train.batch_size, config.train.num_epochs = 2, 5
+  config.train.batch_size, config.train.num_epochs = 4, 5
   uninterrupted = train.train_and_evaluate(config, str(tmp_path / "straight"))
   for split in ("train", "valid", "test"):
     assert results[split] == uninterrupted[split]

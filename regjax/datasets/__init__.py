@@ -46,13 +46,14 @@ def create_dataset(data_config) -> Dataset:
   dna_sequences or simulated_motifs)."""
   name = data_config.name
   if name == "histone_bins":
-    from regjax.datasets import histone_bins, histone_csv  # tfds import only when needed
+    from regjax.datasets import histone_bins  # tfds import only when needed
     archive = data_config.get("archive_dir") or None
     if archive:
       archive = os.path.abspath(os.path.expanduser(archive))
     splits = histone_bins.load(data_config.cell, data_dir(data_config), archive)
     info = {"cell": data_config.cell, "source": "archive" if archive else "bundled",
-            "archive_dir": archive, "mark_names": list(histone_csv.DEEPCHROME_MARKS)}
+            "archive_dir": archive,
+            "mark_names": list(histone_bins.mark_names(data_config.cell, archive))}
     return Dataset(f"histone_bins/{data_config.cell}", splits, ("marks",), "gene_id", info)
   if name == "deepdiff_pairs":
     from regjax.datasets import deepdiff_pairs, histone_csv

@@ -1,7 +1,8 @@
 """TFDS builder for histone-mark bins around a TSS (the DeepChrome / AttentiveChrome setting).
 
 Each example: `gene_id` (text), `marks` float32 [100 bins, 5 marks] in DeepChrome order
-(H3K27me3, H3K36me3, H3K4me1, H3K4me3, H3K9me3), `label` (0 = off, 1 = on), `log_expression`
+(H3K27me3, H3K36me3, H3K4me1, H3K4me3, H3K9me3; an archive prepared by `regjax.prepare` has the
+bins and marks its header names), `label` (0 = off, 1 = on), `log_expression`
 (log(count + 1), NaN when the source has no expression values). Splits: train, valid, test.
 
 One builder config per cell: `E123` / `E003` read the bundled REMC sample; `archive_<cell>_<hash>`
@@ -13,10 +14,12 @@ Written as array_record and read with `tfds.data_source`, so TensorFlow is never
 from __future__ import annotations
 
 import dataclasses
+import re
+
 import numpy as np
 import tensorflow_datasets as tfds
 
-from regjax.datasets import histone_sources, tfds_io
+from regjax.datasets import histone_csv, histone_sources, tfds_io
 from regjax.datasets.histone_csv import DEEPCHROME_MARKS
 
 _CITATION = """\
@@ -31,6 +34,8 @@ class HistoneBinsConfig(tfds.core.BuilderConfig):
 
   source: str = "bundled"
   cell: str = "E123"
+  mark_names: tuple[str, ...] = DEEPCHROME_MARKS
+  num_bins: int = histone_sources.NUM_BINS
 
 
 def builder_config(cell: str, archive_dir: str | None = None) -> HistoneBinsConfig:
@@ -38,8 +43,11 @@ def builder_config(cell: str, archive_dir: str | None = None) -> HistoneBinsConf
   if archive_dir:
     histone_sources.check_archive(archive_dir, cell)
     fingerprint = histone_sources.archive_fingerprint(archive_dir, cell)
-    return HistoneBinsConfig(name=f"archive_{cell}_{fingerprint}", source="archive", cell=cell,
-                             description=f"REMC {cell} from a local DeepChrome archive")
+    layout = histone_sources.archive_layout(archive_dir, cell)
+    safe_cell = re.sub(r"[^A-Za-z0-9_]", "_", cell)
+    return HistoneBinsConfig(name=f"archive_{safe_cell}_{fingerprint}", source="archive",
+                             cell=cell, mark_names=layout.mark_names, num_bins=layout.num_bins,
+                             description=f"{cell} from a local archive in the DeepChrome layout")
   histone_sources.check_bundled_cell(cell)
   return _BUNDLED_CONFIGS[cell]
 
@@ -67,8 +75,9 @@ class HistoneBins(tfds.core.GeneratorBasedBuilder):
         description=__doc__,
         features=tfds.features.FeaturesDict({
             "gene_id": tfds.features.Text(),
-            "marks": tfds.features.Tensor(shape=(histone_sources.NUM_BINS, len(DEEPCHROME_MARKS)),
-                                          dtype=np.float32),
+            "marks": tfds.features.Tensor(
+                shape=(self.builder_config.num_bins, len(self.builder_config.mark_names)),
+                dtype=np.float32),
             "label": tfds.features.ClassLabel(names=["off", "on"]),
             "log_expression": tfds.features.Scalar(dtype=np.float32),
         }),
@@ -81,7 +90,8 @@ class HistoneBins(tfds.core.GeneratorBasedBuilder):
     config: HistoneBinsConfig = self.builder_config
     if config.source == "archive":
       folder = dl_manager.manual_dir
-      load = lambda split: histone_sources.load_archive_split(folder, config.cell, split)
+      layout = histone_csv.CsvLayout(config.mark_names, config.num_bins, True)
+      load = lambda split: histone_sources.load_archive_split(folder, config.cell, split, layout)
     else:
       load = lambda split: histone_sources.load_bundled_split(config.cell, split)
     # Parse every split before writing any, so a malformed file fails fast and leaves no cache.
@@ -97,6 +107,11 @@ class HistoneBins(tfds.core.GeneratorBasedBuilder):
       }
 
 
+def mark_names(cell: str, archive_dir: str | None = None) -> tuple[str, ...]:
+  """The marks of a cell's examples, in input-channel order."""
+  return builder_config(cell, archive_dir).mark_names
+
+
 def load(cell: str, data_dir: str, archive_dir: str | None = None) -> dict[str, dict[str, np.ndarray]]:
   """Prepares the dataset on first use (cached in `data_dir`) and reads every split into memory.
 
@@ -106,7 +121,7 @@ def load(cell: str, data_dir: str, archive_dir: str | None = None) -> dict[str, 
     archive_dir: a local DeepChrome archive; None for the bundled sample.
 
   Returns:
-    {split: {"gene_id": str [G], "marks": float32 [G, 100, 5], "label": int32 [G],
+    {split: {"gene_id": str [G], "marks": float32 [G, T, M], "label": int32 [G],
              "log_expression": float32 [G]}}
   """
   config = builder_config(cell, archive_dir)

@@ -55,9 +55,9 @@ def _open_text(path: str | os.PathLike):
   return open(path, "rt", newline="", encoding="utf-8-sig")
 
 
-def _data_rows(path: str | os.PathLike, num_columns: int,
+def _data_rows(path: str | os.PathLike, num_columns: int | None,
                column_names: Sequence[str]) -> Iterator[tuple[int, list[str]]]:
-  """Yields (line number, fields) of every non-blank row, checking the column count.
+  """Yields (line number, fields) of every non-blank row, checking the column count (if given).
 
   Raises:
     DataFormatError: the file is missing or empty, or a row has the wrong number of columns.
@@ -73,7 +73,7 @@ def _data_rows(path: str | os.PathLike, num_columns: int,
         if not line:
           continue
         fields = [x.strip() for x in line.split(",")]
-        if len(fields) != num_columns:
+        if num_columns is not None and len(fields) != num_columns:
           raise DataFormatError(
               path, f"expected {num_columns} comma-separated columns ({layout}), "
               f"found {len(fields)}: {line[:80]!r}", line_no)
@@ -191,37 +191,86 @@ class _GeneCollector:
     return HistoneTable(tuple(self.gene_ids), marks, tuple(mark_names), labels)
 
 
-def read_deepchrome_csv(path: str | os.PathLike, num_bins: int = 100,
-                        labelled: bool = True) -> HistoneTable:
-  """Reads a DeepChrome-layout file: `GeneID,BinID,<5 marks>,Label`, `num_bins` rows per gene.
+@dataclasses.dataclass(frozen=True)
+class CsvLayout:
+  """What a DeepChrome-layout file holds: its marks (column order), bins per gene, a Label column."""
+
+  mark_names: tuple[str, ...]
+  num_bins: int
+  labelled: bool
+
+
+def sniff_deepchrome_csv(path: str | os.PathLike) -> CsvLayout:
+  """Reads the header row (if any) and the first gene's rows of a DeepChrome-layout file.
+
+  A header `GeneID,BinID,<marks...>[,Label]` names any set of marks (files written by
+  `regjax.prepare histone`); without one, the file must hold the five DeepChrome marks
+  (7 columns, or 8 with Label).
+
+  Raises:
+    DataFormatError: empty file, or a header-less file of another column count.
+  """
+  first_gene, num_bins, header, columns = None, 0, None, 0
+  for line_no, fields in _data_rows(path, None, ("GeneID", "BinID", "<marks...>", "[Label]")):
+    if line_no == 1 and len(fields) > 2 and not _is_number(fields[1]):
+      header = fields
+      continue
+    columns = columns or len(fields)
+    if first_gene is None:
+      first_gene = fields[0]
+    if fields[0] != first_gene:
+      break
+    num_bins += 1
+  if header is not None:
+    labelled = header[-1].lower() == "label"
+    marks = tuple(header[2:-1] if labelled else header[2:])
+    if not marks:
+      raise DataFormatError(path, "header names no mark columns; expected "
+                            "GeneID,BinID,<marks...>[,Label]", 1)
+    return CsvLayout(marks, max(num_bins, 1), labelled)
+  if columns not in (7, 8):
+    raise DataFormatError(path, f"found {columns} comma-separated columns and no header row; a "
+                          "file without a header must hold GeneID,BinID,"
+                          f"{','.join(DEEPCHROME_MARKS)}[,Label]; name other marks in a header "
+                          "row GeneID,BinID,<marks...>[,Label]", 1)
+  return CsvLayout(DEEPCHROME_MARKS, max(num_bins, 1), columns == 8)
+
+
+def read_deepchrome_csv(path: str | os.PathLike, num_bins: int = 100, labelled: bool = True,
+                        mark_names: Sequence[str] = DEEPCHROME_MARKS) -> HistoneTable:
+  """Reads a DeepChrome-layout file: `GeneID,BinID,<marks>,Label`, `num_bins` rows per gene.
 
   Args:
     path: the CSV file (optionally gzipped).
     num_bins: bins per gene (100 in the published data: TSS +/- 5 kb in 100 bp bins).
-    labelled: False for the same layout without the Label column (7 columns; genes to score).
+    labelled: False for the same layout without the Label column (genes to score).
+    mark_names: the mark columns, in order (a header row, when present, must list them).
 
   Returns:
-    A HistoneTable with marks [G, num_bins, 5] in DEEPCHROME_MARKS order and 0/1 labels [G]
+    A HistoneTable with marks [G, num_bins, M] in `mark_names` order and 0/1 labels [G]
     (None when not `labelled`).
 
   Raises:
     DataFormatError: naming the file and line of the first problem found.
   """
-  columns = ("GeneID", "BinID", *DEEPCHROME_MARKS) + (("Label",) if labelled else ())
+  mark_names = tuple(mark_names)
+  marks = slice(2, 2 + len(mark_names))
+  columns = ("GeneID", "BinID", *mark_names) + (("Label",) if labelled else ())
   genes = _GeneCollector(path, num_bins)
   for line_no, fields in _data_rows(path, len(columns), columns):
-    if line_no == 1 and _check_header(path, fields, slice(2, 7), DEEPCHROME_MARKS):
+    if line_no == 1 and _check_header(path, fields, marks, mark_names):
       continue
     bin_no = _parse_bin(path, line_no, fields[1])
-    counts = _parse_counts(path, line_no, fields[2:7], DEEPCHROME_MARKS)
+    counts = _parse_counts(path, line_no, fields[marks], mark_names)
     label = None
     if labelled:
-      if fields[7] not in ("0", "1"):
+      text = fields[marks.stop]
+      if text not in ("0", "1"):
         raise DataFormatError(path, f"column Label: expected 0 (off) or 1 (on), found "
-                              f"{fields[7]!r}", line_no)
-      label = int(fields[7])
+                              f"{text!r}", line_no)
+      label = int(text)
     genes.add(line_no, fields[0], bin_no, counts, label)
-  return genes.table(DEEPCHROME_MARKS, with_labels=labelled)
+  return genes.table(mark_names, with_labels=labelled)
 
 
 def read_remc_csv(path: str | os.PathLike, num_bins: int = 200) -> HistoneTable:

@@ -33,7 +33,7 @@ BUNDLED_CELL_NAMES = {"E123": "K562 (leukemia)", "E003": "H1 (embryonic stem cel
 NUM_BINS = 100
 _BUNDLED_BIN_WINDOW = slice(50, 150)  # bins 51..150 of 200 = TSS +/- 5 kb
 _REMC_TO_DEEPCHROME = [histone_csv.REMC_MARKS.index(m) for m in histone_csv.DEEPCHROME_MARKS]
-_CELL_PATTERN = re.compile(r"^E\d{3}$")
+_CELL_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,7 +42,8 @@ class HistoneExamples:
 
   Attributes:
     gene_ids: G gene identifiers.
-    marks: float32 [G, 100, 5] read counts, DeepChrome mark order.
+    marks: float32 [G, T, M] read counts (100 bins x the 5 DeepChrome marks in that order for
+      the bundled sample and the published archive; any T and marks for a prepared archive).
     labels: int32 [G], 1 = expressed (on).
     log_expression: float32 [G], log(read count + 1); NaN where unknown.
   """
@@ -51,6 +52,7 @@ class HistoneExamples:
   marks: np.ndarray
   labels: np.ndarray
   log_expression: np.ndarray
+  mark_names: tuple[str, ...] = histone_csv.DEEPCHROME_MARKS
 
 
 def bundled_data_dir() -> pathlib.Path:
@@ -59,8 +61,10 @@ def bundled_data_dir() -> pathlib.Path:
 
 
 def check_cell_name(cell: str) -> None:
+  """A cell is a folder of the archive: a REMC id (E003) or any name made by `regjax.prepare`."""
   if not _CELL_PATTERN.match(cell):
-    raise ConfigError(f"cell {cell!r} is not a REMC epigenome id of the form E### (e.g. E003)")
+    raise ConfigError(f"cell {cell!r} is not a usable folder name (letters, digits, _ . -; e.g. "
+                      "E003 or K562)")
 
 
 def expression_labels(expression: dict[str, float], gene_ids, path) -> tuple[np.ndarray, np.ndarray]:
@@ -122,11 +126,30 @@ def check_archive(archive_dir: str | os.PathLike, cell: str) -> None:
           f"test.csv, each optionally gzipped as .csv.gz, under {archive_dir})")
 
 
-def load_archive_split(archive_dir: str | os.PathLike, cell: str, split: str) -> HistoneExamples:
-  """Reads one split of a cell of the published archive (DeepChrome layout, labels given)."""
-  table = histone_csv.read_deepchrome_csv(archive_split_path(archive_dir, cell, split), NUM_BINS)
+def archive_layout(archive_dir: str | os.PathLike, cell: str) -> histone_csv.CsvLayout:
+  """The marks and bins of a cell's archive files, from its training file's header and first gene.
+
+  Raises:
+    DataFormatError: the training file has no Label column (unlabelled files are for
+      --mode=predict, not training).
+  """
+  path = archive_split_path(archive_dir, cell, "train")
+  layout = histone_csv.sniff_deepchrome_csv(path)
+  if not layout.labelled:
+    raise DataFormatError(path, "has no Label column; training needs labelled genes (prepare "
+                          "with --expression or --labels)")
+  return layout
+
+
+def load_archive_split(archive_dir: str | os.PathLike, cell: str, split: str,
+                       layout: histone_csv.CsvLayout | None = None) -> HistoneExamples:
+  """Reads one split of an archive cell (DeepChrome layout, labels given); every split must have
+  the layout of the training file."""
+  layout = layout or archive_layout(archive_dir, cell)
+  table = histone_csv.read_deepchrome_csv(archive_split_path(archive_dir, cell, split),
+                                          layout.num_bins, mark_names=layout.mark_names)
   log_expr = np.full(len(table.gene_ids), np.nan, dtype=np.float32)
-  return HistoneExamples(table.gene_ids, table.marks, table.labels, log_expr)
+  return HistoneExamples(table.gene_ids, table.marks, table.labels, log_expr, layout.mark_names)
 
 
 def archive_fingerprint(archive_dir: str | os.PathLike, cell: str) -> str:
