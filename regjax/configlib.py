@@ -91,6 +91,7 @@ _OPTIONAL = {
     "num_seeds": 1,              # > 1: train seeds seed..seed+K-1 together (regjax.many)
     "num_folds": 0,              # > 1: K cross-validation folds of train+valid, trained together
     "members_map": "vmap",       # how many-model runs batch their members: "vmap" or "map"
+    "reverse_complement": False,  # DNA models: train on random reverse complements too
 }
 
 

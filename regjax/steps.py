@@ -25,16 +25,30 @@ def summed_loss_fn(apply_fn, task: tasks.Task, input_keys: tuple[str, ...]):
   return summed_loss
 
 
+def reverse_complement_some(sequence: jax.Array, key: jax.Array) -> jax.Array:
+  """Each one-hot sequence [B, L, 4] (A, C, G, T) reverse-complemented with probability 1/2.
+
+  Reversing the channel axis swaps A <-> T and C <-> G; an N (all-zero row) stays N.
+  """
+  flip = jax.random.bernoulli(key, 0.5, sequence.shape[:1])
+  return jnp.where(flip[:, None, None], sequence[:, ::-1, ::-1], sequence)
+
+
 def train_step(state: train_state.TrainState, batch: dict, dropout_key: jax.Array, *,
-               task: tasks.Task, input_keys: tuple[str, ...], microbatch_size: int = 0):
+               task: tasks.Task, input_keys: tuple[str, ...], microbatch_size: int = 0,
+               reverse_complement: bool = False):
   """One optimizer step on the masked mean loss of `batch` ([B, ...] arrays and a [B] mask);
   returns (new state, loss).
 
   With 0 < microbatch_size < B, the gradient is summed over chunks of `microbatch_size` examples
   (`sum_over_chunks`) before the one optimizer step: the same update up to float rounding, each
-  chunk's dropout drawn from its own key.
+  chunk's dropout drawn from its own key. `reverse_complement` (DNA models) trains on a random
+  half of the batch's sequences reverse-complemented, drawn afresh every step.
   """
   key = jax.random.fold_in(dropout_key, state.step)
+  if reverse_complement:
+    key, flip_key = jax.random.split(key)
+    batch = {**batch, "sequence": reverse_complement_some(batch["sequence"], flip_key)}
   summed_loss = summed_loss_fn(state.apply_fn, task, input_keys)
   count = jnp.maximum(jnp.sum(batch["mask"]), 1.0)
   if 0 < microbatch_size < batch["mask"].shape[0]:

@@ -46,8 +46,13 @@ class Trainer:
     self.tx = optimizers.create_optimizer(config.train, self.steps_per_epoch())
     self.microbatch_size = speed.microbatch_size(
         config, self.mesh.devices.flat[0].platform, self.mesh.devices.size)
+    reverse_complement = bool(config.train.get("reverse_complement", False))
+    if reverse_complement and self.input_keys != ("sequence",):
+      raise ConfigError("train.reverse_complement is for DNA sequence models; "
+                        f"{self.dataset.name} has inputs {', '.join(self.input_keys)}")
     self.step_fn = functools.partial(steps.train_step, task=self.task, input_keys=self.input_keys,
-                                     microbatch_size=self.microbatch_size)
+                                     microbatch_size=self.microbatch_size,
+                                     reverse_complement=reverse_complement)
     self._train_step = jax.jit(parallel.traced_on(self.mesh, self.step_fn), donate_argnums=0)
     self._eval_step = jax.jit(functools.partial(
         steps.eval_step, apply_fn=self.model.apply, task=self.task, input_keys=self.input_keys))

@@ -50,6 +50,19 @@ def _parser() -> argparse.ArgumentParser:
                  help="bigWig: divide summed per-base coverage by this read length")
   h.add_argument("--min_mapq", type=int, default=0, help="BAM: minimum mapping quality")
   h.add_argument("--keep_duplicates", action="store_true", help="BAM: count duplicate reads")
+
+  s = commands.add_parser("sequences", help="genome FASTA + peaks -> labelled sequences")
+  s.add_argument("--genome", required=True, help="FASTA (plain or bgzip), indexed on first use")
+  s.add_argument("--peaks", required=True, help="BED or narrowPeak (summit in column 10)")
+  s.add_argument("--out", required=True, help=".fa/.fasta (labelled FASTA) or .tsv/.seq "
+                 "(DeepBind TSV), optionally .gz")
+  s.add_argument("--length", type=int, default=101)
+  s.add_argument("--negatives", choices=("shuffled", "genomic", "none"), default="shuffled")
+  s.add_argument("--seed", type=int, default=0)
+  s.add_argument("--max_n_share", type=float, default=0.1,
+                 help="skip windows with a larger share of N bases")
+  s.add_argument("--gc_tolerance", type=float, default=0.05,
+                 help="genomic negatives: largest |GC share difference| to their positive")
   return parser
 
 
@@ -62,6 +75,10 @@ def main(argv: list[str] | None = None) -> int:
       job = histone.HistoneJob(**options)
       summary = histone.prepare_histone(job)
       histone.print_summary(summary, f"{args.out}/{args.cell}")
+    else:
+      from regjax.prepare import peaks
+      options = {k: v for k, v in vars(args).items() if k != "command"}
+      peaks.print_summary(peaks.prepare_sequences(peaks.SequencesJob(**options)))
   except UserError as e:
     print(f"error: {e}", file=sys.stderr)
     return 2
