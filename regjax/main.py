@@ -3,7 +3,8 @@
 Modes: train (default; resumes an interrupted run in the same workdir), evaluate (re-evaluates the
 best checkpoint of a workdir), interpret (every interpretation method that applies, written to
 WORKDIR/interpret/ with an index.md), predict (scores --input=FILE with the trained model and writes
-a TSV to --output, or to a new file under WORKDIR/predict/). Any config field can be overridden:
+a TSV to --output, or to a new file under WORKDIR/predict/), variants (a DNA model's scores of the
+two alleles of every variant of --vcf with --genome, or of --ref_fasta/--alt_fasta pairs). Any config field can be overridden:
 --config.train.num_epochs=5 (`regjax.config_loader`).
 A mistake on the command line, in the input data or an OS failure (a full disk, a path under a
 file) ends with one `error: ...` line and exit code 2.
@@ -17,7 +18,7 @@ import sys
 import jax
 from absl import app, flags, logging
 
-from regjax import config_loader, parallel, predict, runner
+from regjax import config_loader, parallel, predict, runner, variants
 from regjax.errors import UserError
 from regjax.interpret import report
 
@@ -25,11 +26,17 @@ FLAGS = flags.FLAGS
 flags.DEFINE_string("config", None, "Experiment config file (configs/*.py[:args]); override any "
                     "field with --config.section.field=value.")
 flags.DEFINE_string("workdir", None, "Folder for checkpoints, metrics and results.")
-flags.DEFINE_enum("mode", "train", ["train", "evaluate", "interpret", "predict"],
+flags.DEFINE_enum("mode", "train", ["train", "evaluate", "interpret", "predict", "variants"],
                   "What to do with the workdir.")
 flags.DEFINE_string("input", None, "--mode=predict: the file(s) to score (comma-separated pair "
                     "for DeepDiff).")
-flags.DEFINE_string("output", None, "--mode=predict: the TSV to write (must not exist).")
+flags.DEFINE_string("output", None, "--mode=predict/variants: the TSV to write (must not exist).")
+flags.DEFINE_string("vcf", None, "--mode=variants: the VCF of variants to score (with --genome).")
+flags.DEFINE_string("genome", None, "--mode=variants: the genome FASTA the VCF refers to.")
+flags.DEFINE_string("ref_fasta", None, "--mode=variants: reference alleles as FASTA records ...")
+flags.DEFINE_string("alt_fasta", None, "... and the alternative alleles under the same ids.")
+flags.DEFINE_bool("both_strands", False, "--mode=variants: average each allele's log-odds over "
+                  "both strands.")
 flags.DEFINE_bool("distributed", False, "Join a multi-process run (jax.distributed.initialize); the "
                   "three flags below, or SLURM / Cloud TPU / MPI environment variables, describe it.")
 flags.DEFINE_string("coordinator_address", None, "host:port of process 0.")
@@ -75,6 +82,9 @@ def parse_flags(argv: list[str]) -> list[str]:
 def _run(config) -> None:
   if FLAGS.mode == "predict":
     predict.predict_file(FLAGS.workdir, FLAGS.input, FLAGS.output)
+  elif FLAGS.mode == "variants":
+    variants.score_variants(FLAGS.workdir, FLAGS.output, FLAGS.vcf, FLAGS.genome,
+                            FLAGS.ref_fasta, FLAGS.alt_fasta, FLAGS.both_strands)
   elif FLAGS.mode == "interpret":
     report.interpret_workdir(config, FLAGS.workdir)
   else:

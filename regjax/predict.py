@@ -82,16 +82,17 @@ def _sequence_inputs(path: str, length: int) -> tuple[dict, np.ndarray | None]:
   return arrays, data.labels if data.labelled else None
 
 
-def output_path(workdir: str, input_path: str, requested: str | None) -> str:
+def output_path(workdir: str, input_path: str, requested: str | None,
+                subfolder: str = "predict") -> str:
   """`requested` if it does not exist yet (else a UserError), or the first free
-  WORKDIR/predict/<input name>[-N].tsv."""
+  WORKDIR/<subfolder>/<input name>[-N].tsv."""
   if requested:
     path = os.path.abspath(os.path.expanduser(requested))
     if os.path.exists(path):
-      raise UserError(f"--output {path} already exists; choose another file (predict never "
+      raise UserError(f"--output {path} already exists; choose another file ({subfolder} never "
                       "overwrites)")
     return path
-  folder = os.path.join(os.path.abspath(workdir), "predict")
+  folder = os.path.join(os.path.abspath(workdir), subfolder)
   stem = os.path.basename(input_path).split(".")[0] or "input"
   path, n = os.path.join(folder, f"{stem}.tsv"), 1
   while os.path.exists(path):

@@ -105,6 +105,14 @@ def eval_step(params, batch: dict, *, apply_fn, task: tasks.Task, input_keys: tu
   return task.score(outputs)
 
 
+def log_odds_step(params, batch: dict, *, apply_fn, input_keys: tuple[str, ...]):
+  """log P(on) / P(off) [B] of a classifier's batch, from its logits (no rounding at P near 1)."""
+  outputs = apply_fn({"params": params}, *model_inputs(batch, input_keys), train=False)
+  if outputs.shape[-1] == 1:
+    return outputs[..., 0]
+  return outputs[..., 1] - outputs[..., 0]
+
+
 def attention_step(params, batch: dict, *, model, input_keys: tuple[str, ...]) -> dict:
   """The attention maps of a batch ({"alpha": [B, C, T], "beta": [B, K], ...})."""
   outputs = model.apply({"params": params}, *model_inputs(batch, input_keys), method="attend")

@@ -56,7 +56,7 @@ class Trainer:
     self._train_step = jax.jit(parallel.traced_on(self.mesh, self.step_fn), donate_argnums=0)
     self._eval_step = jax.jit(functools.partial(
         steps.eval_step, apply_fn=self.model.apply, task=self.task, input_keys=self.input_keys))
-    self._attend = None
+    self._attend = self._log_odds = None
     if hasattr(self.model, "attend"):
       self._attend = jax.jit(functools.partial(steps.attention_step, model=self.model,
                                                input_keys=self.input_keys))
@@ -99,6 +99,15 @@ class Trainer:
   def predict(self, params, arrays: dict) -> np.ndarray:
     """Scores [N] of every example of `arrays`, in order."""
     return self._over_eval_batches(self._eval_step, params, arrays)
+
+  def log_odds(self, params, arrays: dict) -> np.ndarray:
+    """log P(on) / P(off) [N] of every example (classification models)."""
+    if self.task.name != "classification":
+      raise ConfigError(f"log-odds need a classification model; this one does {self.task.name}")
+    if self._log_odds is None:
+      self._log_odds = jax.jit(functools.partial(
+          steps.log_odds_step, apply_fn=self.model.apply, input_keys=self.input_keys))
+    return self._over_eval_batches(self._log_odds, params, arrays)
 
   def attention(self, params, arrays: dict) -> dict[str, np.ndarray] | None:
     """Attention maps of every example ({"alpha": [N, C, T], "beta": [N, K], ...}), or None when
