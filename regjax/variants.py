@@ -21,14 +21,13 @@ through the model in batched, jitted calls.
 from __future__ import annotations
 
 import dataclasses
-import gzip
 import os
 import sys
 
 import numpy as np
 
 from regjax import evaluation, predict, workdir as workdirs
-from regjax.datasets import sequences as seq_io
+from regjax.datasets import sequences as seq_io, textio
 from regjax.errors import DataFormatError, UserError
 
 _BASES = set("ACGTN")
@@ -55,36 +54,22 @@ def read_vcf(path) -> list[Variant]:
     DataFormatError: naming the file and line: fewer than 5 columns, POS not a positive integer,
       REF not made of A/C/G/T/N, or no variant at all.
   """
-  path = os.fspath(path)
-  if not os.path.isfile(path):
-    raise DataFormatError(path, "VCF file not found")
-  opener = gzip.open if path.endswith((".gz", ".bgz")) else open
   variants = []
-  try:
-    with opener(path, "rt", encoding="utf-8-sig") as f:
-      for line_no, line in enumerate(f, start=1):
-        if not line.strip() or line.startswith("#"):
-          continue
-        fields = line.rstrip("\n").split("\t")
-        if len(fields) < 5:
-          raise DataFormatError(path, f"expected at least 5 tab-separated VCF columns (CHROM, "
-                                f"POS, ID, REF, ALT), found {len(fields)}", line_no)
-        chrom, pos_text, vid, ref, alts = fields[:5]
-        if not pos_text.isdigit() or int(pos_text) < 1:
-          raise DataFormatError(path, f"POS must be a positive integer, found {pos_text!r}",
-                                line_no)
-        ref = ref.upper()
-        if not ref or set(ref) - _BASES:
-          raise DataFormatError(path, f"REF must be bases A, C, G, T or N, found {fields[3]!r}",
-                                line_no)
-        pos = int(pos_text)
-        for alt in alts.split(","):
-          name = vid if vid and vid != "." else f"{chrom}:{pos}:{ref}>{alt}"
-          if len(alts.split(",")) > 1 and vid and vid != ".":
-            name = f"{vid}:{alt}"
-          variants.append(Variant(name, chrom, pos, ref, alt.upper(), line_no))
-  except (UnicodeDecodeError, gzip.BadGzipFile, EOFError) as e:
-    raise DataFormatError(path, f"not a readable text file ({e})") from None
+  for line_no, fields in textio.tab_rows(path, "VCF file", 5, "CHROM, POS, ID, REF, ALT"):
+    chrom, pos_text, vid, ref, alts = fields[:5]
+    if not pos_text.isdigit() or int(pos_text) < 1:
+      raise DataFormatError(path, f"POS must be a positive integer, found {pos_text!r}", line_no)
+    ref = ref.upper()
+    if not ref or set(ref) - _BASES:
+      raise DataFormatError(path, f"REF must be bases A, C, G, T or N, found {fields[3]!r}",
+                            line_no)
+    pos, alleles = int(pos_text), alts.split(",")
+    for alt in alleles:
+      if vid and vid != ".":
+        name = f"{vid}:{alt}" if len(alleles) > 1 else vid
+      else:
+        name = f"{chrom}:{pos}:{ref}>{alt}"
+      variants.append(Variant(name, chrom, pos, ref, alt.upper(), line_no))
   if not variants:
     raise DataFormatError(path, "no variant rows (only header lines)")
   return variants

@@ -68,7 +68,7 @@ def test_ref_mismatch_and_unknown_places_name_the_variant(genome, tmp_path, line
 
 
 @pytest.mark.parametrize("line,message", [
-    ("chr22\t100\trs1\tA\n", "expected at least 5 tab-separated VCF columns"),
+    ("chr22\t100\trs1\tA\n", "expected at least 5 tab-separated columns \\(CHROM, POS"),
     ("chr22\tpos\trs1\tA\tG\n", "POS must be a positive integer, found 'pos'"),
     ("chr22\t100\trs1\tA-\tG\n", "REF must be bases A, C, G, T or N"),
 ])

@@ -24,6 +24,7 @@ import os
 
 import numpy as np
 
+from regjax.datasets.textio import open_text
 from regjax.errors import DataFormatError
 
 ALPHABET = "ACGT"
@@ -75,16 +76,6 @@ def decode(codes: np.ndarray) -> str:
   return "".join("ACGTN"[c] for c in codes)
 
 
-def _open(path):
-  path = os.fspath(path)
-  if not os.path.isfile(path):
-    raise DataFormatError(path, "file not found")
-  # utf-8-sig: a byte-order mark is dropped instead of read into the first header.
-  if path.endswith(".gz"):
-    return gzip.open(path, "rt", encoding="utf-8-sig")
-  return open(path, "rt", encoding="utf-8-sig")
-
-
 def _check_sequence(path, line_no: int, sequence: str) -> None:
   foreign = sum(1 for letter in sequence if letter not in _DNA_LETTERS)
   if sequence and foreign > MAX_FOREIGN_SHARE * len(sequence):
@@ -106,7 +97,7 @@ def read_deepbind_tsv(path) -> SequenceSet:
   """Reads a DeepBind-format file (`FoldID EventID seq Bound`)."""
   ids, seqs, labels = [], [], []
   try:
-    with _open(path) as f:
+    with open_text(path) as f:
       header = None
       for line_no, line in enumerate(f, start=1):
         if not line.strip():
@@ -140,7 +131,7 @@ def read_fasta(path) -> SequenceSet:
   """Reads FASTA whose headers end in an optional 0/1 label (no labels at all: all peaks)."""
   records: list[list] = []  # [line_no, header tokens, sequence parts]
   try:
-    with _open(path) as f:
+    with open_text(path) as f:
       for line_no, line in enumerate(f, start=1):
         line = line.strip()
         if not line:
@@ -179,7 +170,7 @@ def read_sequences(path) -> SequenceSet:
   name = os.fspath(path).lower().removesuffix(".gz")
   if name.endswith((".fa", ".fasta", ".fna")):
     return read_fasta(path)
-  with _open(path) as f:
+  with open_text(path) as f:
     first = f.read(1)
   return read_fasta(path) if first == ">" else read_deepbind_tsv(path)
 

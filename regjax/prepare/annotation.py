@@ -17,10 +17,10 @@ strand genes). So a GTF and the DeepChrome gene file of the same genes give the 
 from __future__ import annotations
 
 import dataclasses
-import gzip
 import os
 import re
 
+from regjax.datasets import textio
 from regjax.errors import DataFormatError
 
 _ATTRIBUTE = re.compile(r'\s*([^\s=]+)[\s=]+"?([^";]*)"?\s*')
@@ -45,15 +45,6 @@ class Gene:
   anchor: int
   strand: str
   line: int
-
-
-def _open(path):
-  path = os.fspath(path)
-  if not os.path.isfile(path):
-    raise DataFormatError(path, "file not found")
-  if path.endswith(".gz"):
-    return gzip.open(path, "rt", encoding="utf-8-sig")
-  return open(path, "rt", encoding="utf-8-sig")
 
 
 def annotation_format(path) -> str:
@@ -113,22 +104,16 @@ def _strand(path, line_no: int, text: str) -> str:
 
 def _read_bed(path) -> list[Gene]:
   genes = []
-  with _open(path) as f:
-    for line_no, line in enumerate(f, start=1):
-      if not line.strip() or line.startswith(("#", "track", "browser")):
-        continue
-      fields = line.rstrip("\n").split("\t")
-      if len(fields) < 4:
-        raise DataFormatError(path, f"expected at least 4 tab-separated columns (chrom, start, "
-                              f"end, name[, score, strand]), found {len(fields)}", line_no)
-      start = _coordinate(path, line_no, fields[1], "start")
-      end = _coordinate(path, line_no, fields[2], "end")
-      if end <= start:
-        raise DataFormatError(path, f"end {end} is not after start {start}", line_no)
-      strand = _strand(path, line_no, fields[5]) if len(fields) >= 6 else "."
-      # A 1-bp TSS interval [s, s+1) is the base s+1 in 1-based terms; a window's centre likewise.
-      anchor = end if end - start == 1 else (start + end) // 2
-      genes.append(Gene(fields[3], "", fields[0], anchor, strand, line_no))
+  for line_no, fields in textio.tab_rows(path, "annotation file", 4,
+                                         "chrom, start, end, name[, score, strand]"):
+    start = _coordinate(path, line_no, fields[1], "start")
+    end = _coordinate(path, line_no, fields[2], "end")
+    if end <= start:
+      raise DataFormatError(path, f"end {end} is not after start {start}", line_no)
+    strand = _strand(path, line_no, fields[5]) if len(fields) >= 6 else "."
+    # A 1-bp TSS interval [s, s+1) is the base s+1 in 1-based terms; a window's centre likewise.
+    anchor = end if end - start == 1 else (start + end) // 2
+    genes.append(Gene(fields[3], "", fields[0], anchor, strand, line_no))
   return genes
 
 
@@ -156,37 +141,33 @@ def _gene_id(attributes: dict[str, str], kind: str, feature: str) -> str | None:
 
 def _read_gtf(path, kind: str, tss_from: str) -> list[Gene]:
   by_feature: dict[str, dict[str, Gene]] = {"gene": {}, "transcript": {}}
-  with _open(path) as f:
-    for line_no, line in enumerate(f, start=1):
-      if not line.strip() or line.startswith("#"):
-        continue
-      fields = line.rstrip("\n").split("\t")
-      if len(fields) != 9:
-        raise DataFormatError(path, f"expected 9 tab-separated {kind.upper()} columns, found "
-                              f"{len(fields)}", line_no)
-      feature = "transcript" if fields[2] in ("transcript", "mRNA") else fields[2]
-      if feature not in by_feature:
-        continue
-      attributes = _attributes(fields[8], kind)
-      gene_id = _gene_id(attributes, kind, feature)
-      if not gene_id:
-        raise DataFormatError(path, f"{fields[2]} row without a gene id (gene_id attribute"
-                              + (" or ID/Parent" if kind == "gff" else "") + ")", line_no)
-      rows = by_feature[feature]
-      if feature == "transcript" and gene_id in rows:
-        continue  # the gene's first transcript in file order gives its TSS
-      start = _coordinate(path, line_no, fields[3], "start")
-      end = _coordinate(path, line_no, fields[4], "end")
-      strand = _strand(path, line_no, fields[6])
-      if strand == ".":
-        raise DataFormatError(path, f"{fields[2]} {gene_id} has no strand; its TSS is unknown",
-                              line_no)
-      if feature == "gene" and gene_id in rows:
-        raise DataFormatError(path, f"gene {gene_id} is listed twice (first on line "
-                              f"{rows[gene_id].line})", line_no)
-      name = attributes.get("gene_name") or attributes.get("Name", "")
-      rows[gene_id] = Gene(gene_id, name, fields[0], start if strand == "+" else end, strand,
-                           line_no)
+  for line_no, fields in textio.tab_rows(path, "annotation file", 1, "GTF"):
+    if len(fields) != 9:
+      raise DataFormatError(path, f"expected 9 tab-separated {kind.upper()} columns, found "
+                            f"{len(fields)}", line_no)
+    feature = "transcript" if fields[2] in ("transcript", "mRNA") else fields[2]
+    if feature not in by_feature:
+      continue
+    attributes = _attributes(fields[8], kind)
+    gene_id = _gene_id(attributes, kind, feature)
+    if not gene_id:
+      raise DataFormatError(path, f"{fields[2]} row without a gene id (gene_id attribute"
+                            + (" or ID/Parent" if kind == "gff" else "") + ")", line_no)
+    rows = by_feature[feature]
+    if feature == "transcript" and gene_id in rows:
+      continue  # the gene's first transcript in file order gives its TSS
+    start = _coordinate(path, line_no, fields[3], "start")
+    end = _coordinate(path, line_no, fields[4], "end")
+    strand = _strand(path, line_no, fields[6])
+    if strand == ".":
+      raise DataFormatError(path, f"{fields[2]} {gene_id} has no strand; its TSS is unknown",
+                            line_no)
+    if feature == "gene" and gene_id in rows:
+      raise DataFormatError(path, f"gene {gene_id} is listed twice (first on line "
+                            f"{rows[gene_id].line})", line_no)
+    name = attributes.get("gene_name") or attributes.get("Name", "")
+    rows[gene_id] = Gene(gene_id, name, fields[0], start if strand == "+" else end, strand,
+                         line_no)
   genes, transcripts = by_feature["gene"], by_feature["transcript"]
   if tss_from == "gene" and genes:
     return list(genes.values())

@@ -28,7 +28,7 @@ import os
 import numpy as np
 import tqdm
 
-from regjax.datasets import sequences as seq_io
+from regjax.datasets import sequences as seq_io, textio
 from regjax.errors import DataFormatError, UserError
 from regjax.prepare.genome import Genome
 from regjax.prepare.writing import atomic_text_file, refuse_existing
@@ -84,32 +84,21 @@ def read_peaks(path) -> list[Peak]:
   Raises:
     DataFormatError: naming the file and line (too few columns, bad coordinates or summit).
   """
-  path = os.fspath(path)
-  if not os.path.isfile(path):
-    raise DataFormatError(path, "peak file not found")
-  opener = gzip.open if path.endswith(".gz") else open
   peaks = []
-  with opener(path, "rt", encoding="utf-8-sig") as f:
-    for line_no, line in enumerate(f, start=1):
-      if not line.strip() or line.startswith(("#", "track", "browser")):
-        continue
-      fields = line.rstrip("\n").split("\t")
-      if len(fields) < 3:
-        raise DataFormatError(path, f"expected at least 3 tab-separated columns (chrom, start, "
-                              f"end), found {len(fields)}", line_no)
-      try:
-        start, end = int(fields[1]), int(fields[2])
-        summit = int(fields[9]) if len(fields) >= 10 else -1
-      except ValueError:
-        raise DataFormatError(path, "start, end (and a narrowPeak summit in column 10) must be "
-                              "integers", line_no) from None
-      if start < 0 or end <= start:
-        raise DataFormatError(path, f"expected 0 <= start < end, found {start}, {end}", line_no)
-      if summit >= end - start:
-        raise DataFormatError(path, f"summit offset {summit} lies outside the peak (length "
-                              f"{end - start})", line_no)
-      centre = start + summit if summit >= 0 else (start + end) // 2
-      peaks.append(Peak(fields[0], start, end, centre, line_no))
+  for line_no, fields in textio.tab_rows(path, "peak file", 3, "chrom, start, end"):
+    try:
+      start, end = int(fields[1]), int(fields[2])
+      summit = int(fields[9]) if len(fields) >= 10 else -1
+    except ValueError:
+      raise DataFormatError(path, "start, end (and a narrowPeak summit in column 10) must be "
+                            "integers", line_no) from None
+    if start < 0 or end <= start:
+      raise DataFormatError(path, f"expected 0 <= start < end, found {start}, {end}", line_no)
+    if summit >= end - start:
+      raise DataFormatError(path, f"summit offset {summit} lies outside the peak (length "
+                            f"{end - start})", line_no)
+    centre = start + summit if summit >= 0 else (start + end) // 2
+    peaks.append(Peak(fields[0], start, end, centre, line_no))
   if not peaks:
     raise DataFormatError(path, "no peaks found")
   return peaks

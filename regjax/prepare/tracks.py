@@ -42,6 +42,15 @@ class ChromNames:
   def resolve(self, chrom: str) -> str | None:
     return chrom if chrom in self.lengths else self._by_key.get(chrom_key(chrom))
 
+  def window_problem(self, chrom: str, start: int, end: int) -> str | None:
+    """Why [start, end) of `chrom` is not in the file (None: it is)."""
+    name = self.resolve(chrom)
+    if name is None:
+      return "chromosome not in the track"
+    if start < 0 or end > self.lengths[name]:
+      return "window leaves the chromosome"
+    return None
+
 
 def _bin_width(start: int, end: int, num_bins: int) -> int:
   if (end - start) % num_bins:
@@ -87,12 +96,10 @@ class BigWigTrack:
     return self._extent[chrom]
 
   def coverage_problem(self, chrom: str, start: int, end: int) -> str | None:
-    name = self.names.resolve(chrom)
-    if name is None:
-      return "chromosome not in the track"
-    if start < 0 or end > self.names.lengths[name]:
-      return "window leaves the chromosome"
-    extent = self._data_extent(name)
+    problem = self.names.window_problem(chrom, start, end)
+    if problem:
+      return problem
+    extent = self._data_extent(self.names.resolve(chrom))
     if extent is None or start < extent[0] or end > extent[1]:
       return "window outside the track's data"
     return None
@@ -140,12 +147,7 @@ class BamTrack:
     return index
 
   def coverage_problem(self, chrom: str, start: int, end: int) -> str | None:
-    name = self.names.resolve(chrom)
-    if name is None:
-      return "chromosome not in the track"
-    if start < 0 or end > self.names.lengths[name]:
-      return "window leaves the chromosome"
-    return None
+    return self.names.window_problem(chrom, start, end)
 
   def keeps(self, read) -> bool:
     """Whether a read counts (the filters of the module docstring)."""
