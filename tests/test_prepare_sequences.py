@@ -95,6 +95,7 @@ def test_shuffled_negatives_keep_each_positives_dinucleotides(genome):
     assert pairs(records[name]) == pairs(records[name.removesuffix("_shuf")])
 
 
+@pytest.mark.slow
 def test_a_deepmotif_config_trains_on_the_prepared_file_with_reverse_complements(genome, tmp_path):
   peak_io.prepare_sequences(peak_io.SequencesJob(
       str(genome / "genome.fa"), str(genome / "peaks.narrowPeak"), str(genome / "train.fa")),
