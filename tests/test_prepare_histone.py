@@ -339,3 +339,35 @@ def test_summary_is_written_and_names_what_was_skipped(k562):
   assert on_disk["skipped"] == summary["skipped"]
   skipped = (cell / "skipped.tsv").read_text().splitlines()
   assert len(skipped) - 1 == sum(summary["skipped"].values())
+
+
+@pytest.mark.slow
+def test_deepdiff_pair_layout_from_two_cells_trains(tmp_path):
+  from regjax.datasets import deepdiff_pairs
+  from regjax.prepare import pairs
+  job_a = _k562_job(tmp_path / "pair", cell="K562", window=10000)
+  # Cell B: the same tracks read as coverage of 50-bp reads (other counts, the same genes).
+  job_b = _k562_job(tmp_path / "pair", cell="H1", window=10000, reads_from_coverage=50,
+                    expression=str(BUNDLED / "remc_sample" / "Cell2.expr.csv.gz"))
+  summary = pairs.prepare_deepdiff(job_a, job_b, progress=False)
+  assert summary["num_bins"] == 200 and summary["genes_kept"] > 10
+  single = histone.prepare_histone(_k562_job(tmp_path / "one", window=10000, split="none"),
+                                   progress=False)
+  assert single["genes_kept"] >= summary["genes_kept"]
+  one = histone_csv.read_deepchrome_csv(tmp_path / "one" / "K562" / "classification" / "all.csv",
+                                        200, mark_names=("H3K4me3", "H3K27me3", "H3K27ac"))
+  by_gene = dict(zip(one.gene_ids, one.marks))
+  source = deepdiff_pairs.pair_source("K562", "H1", str(tmp_path / "pair"))
+  train_split = deepdiff_pairs.load_pair_split(source, "train")
+  for gene, marks_a, marks_b in zip(train_split["gene_id"], train_split["marks_a"],
+                                    train_split["marks_b"]):
+    np.testing.assert_array_equal(marks_a, by_gene[gene])
+    np.testing.assert_allclose(marks_b, by_gene[gene] / 50, rtol=1e-6)
+  with pytest.raises(UserError, match="already exists"):
+    pairs.prepare_deepdiff(job_a, job_b, progress=False)
+  config = load_config("deepdiff", "runlocal")
+  config.data.data_root, config.data.cell_a, config.data.cell_b = str(tmp_path / "pair"), "K562", "H1"
+  config.train.num_epochs, config.train.batch_size = 1, 2
+  results = train.train_and_evaluate(config, str(tmp_path / "run"))
+  assert results["data"]["mark_names"] == ["H3K4me3", "H3K27me3", "H3K27ac"]
+  assert np.isfinite(results["history"][0]["train_loss"])

@@ -56,14 +56,15 @@ def create_dataset(data_config) -> Dataset:
             "mark_names": list(histone_bins.mark_names(data_config.cell, archive))}
     return Dataset(f"histone_bins/{data_config.cell}", splits, ("marks",), "gene_id", info)
   if name == "deepdiff_pairs":
-    from regjax.datasets import deepdiff_pairs, histone_csv
+    from regjax.datasets import deepdiff_pairs
     root = data_config.get("data_root") or None
     if root:
       root = os.path.abspath(os.path.expanduser(root))
     splits = deepdiff_pairs.load(data_config.cell_a, data_config.cell_b, data_dir(data_config), root)
     info = {"cell_a": data_config.cell_a, "cell_b": data_config.cell_b,
             "source": "data_root" if root else "bundled", "data_root": root,
-            "mark_names": list(histone_csv.REMC_MARKS),
+            "mark_names": list(deepdiff_pairs.mark_names(data_config.cell_a,
+                                                         data_config.cell_b, root)),
             "target": "lfc = log2((expr_B + 1) / (expr_A + 1))"}
     return Dataset(f"deepdiff_pairs/{data_config.cell_a}_vs_{data_config.cell_b}", splits,
                    ("marks_a", "marks_b"), "gene_id", info)

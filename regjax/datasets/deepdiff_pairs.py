@@ -17,6 +17,7 @@ import dataclasses
 import hashlib
 import os
 import pathlib
+import re
 
 import numpy as np
 import tensorflow_datasets as tfds
@@ -81,12 +82,20 @@ def fingerprint(source: PairSource) -> str:
   return h.hexdigest()[:10]
 
 
-def load_pair_split(source: PairSource, split: str) -> dict[str, np.ndarray]:
+def pair_layout(source: PairSource) -> histone_csv.CsvLayout:
+  """Marks and bins of cell A's training file (a header row may name any marks, as
+  `regjax.prepare deepdiff` writes); cell B's files must have the same."""
+  return histone_csv.sniff_remc_csv(_file(source.folder, f"{source.prefix_a}.train.csv"))
+
+
+def load_pair_split(source: PairSource, split: str,
+                    layout: histone_csv.CsvLayout | None = None) -> dict[str, np.ndarray]:
   """Reads one split of both cells, matched by gene, with the DeepDiff targets."""
+  layout = layout or pair_layout(source)
   path_a = _file(source.folder, f"{source.prefix_a}.{split}.csv")
   path_b = _file(source.folder, f"{source.prefix_b}.{split}.csv")
-  table_a = histone_csv.read_remc_csv(path_a, NUM_BINS)
-  table_b = histone_csv.read_remc_csv(path_b, NUM_BINS)
+  table_a = histone_csv.read_remc_csv(path_a, layout.num_bins, layout.mark_names)
+  table_b = histone_csv.read_remc_csv(path_b, layout.num_bins, layout.mark_names)
   only_a = sorted(set(table_a.gene_ids) - set(table_b.gene_ids))
   only_b = sorted(set(table_b.gene_ids) - set(table_a.gene_ids))
   if only_a or only_b:
@@ -121,6 +130,8 @@ class DeepdiffPairsConfig(tfds.core.BuilderConfig):
   cell_a: str = "E123"
   cell_b: str = "E003"
   data_root: str = ""
+  mark_names: tuple[str, ...] = histone_csv.REMC_MARKS
+  num_bins: int = NUM_BINS
 
 
 class DeepdiffPairs(tfds.core.GeneratorBasedBuilder):
@@ -130,7 +141,9 @@ class DeepdiffPairs(tfds.core.GeneratorBasedBuilder):
   RELEASE_NOTES = {"1.0.0": "Bundled E123/E003 pair and the DeepDiffChrome folder layout."}
 
   def _info(self) -> tfds.core.DatasetInfo:
-    marks = tfds.features.Tensor(shape=(NUM_BINS, len(histone_csv.REMC_MARKS)), dtype=np.float32)
+    config: DeepdiffPairsConfig = self.builder_config
+    marks = tfds.features.Tensor(shape=(config.num_bins, len(config.mark_names)),
+                                 dtype=np.float32)
     return tfds.core.DatasetInfo(
         builder=self,
         description=__doc__,
@@ -151,7 +164,8 @@ class DeepdiffPairs(tfds.core.GeneratorBasedBuilder):
     del dl_manager
     config: DeepdiffPairsConfig = self.builder_config
     source = pair_source(config.cell_a, config.cell_b, config.data_root or None)
-    splits = {split: load_pair_split(source, split) for split in SPLITS}  # fail before writing
+    layout = histone_csv.CsvLayout(config.mark_names, config.num_bins, False)
+    splits = {split: load_pair_split(source, split, layout) for split in SPLITS}  # fail early
     return {split: self._generate_examples(arrays) for split, arrays in splits.items()}
 
   def _generate_examples(self, arrays):
@@ -159,17 +173,30 @@ class DeepdiffPairs(tfds.core.GeneratorBasedBuilder):
       yield i, {k: v[i] for k, v in arrays.items()}
 
 
+def builder_config(cell_a: str, cell_b: str, data_root: str | None = None) -> DeepdiffPairsConfig:
+  source = pair_source(cell_a, cell_b, data_root)
+  layout = pair_layout(source) if data_root else histone_csv.CsvLayout(
+      histone_csv.REMC_MARKS, NUM_BINS, False)
+  name = f"{cell_a}_{cell_b}" + (f"_{fingerprint(source)}" if data_root else "")
+  name = re.sub(r"[^A-Za-z0-9_]", "_", name)
+  return DeepdiffPairsConfig(name=name, cell_a=cell_a, cell_b=cell_b,
+                             data_root=os.fspath(data_root or ""), mark_names=layout.mark_names,
+                             num_bins=layout.num_bins,
+                             description=f"{cell_a} (A) vs {cell_b} (B)")
+
+
+def mark_names(cell_a: str, cell_b: str, data_root: str | None = None) -> tuple[str, ...]:
+  return builder_config(cell_a, cell_b, data_root).mark_names
+
+
 def load(cell_a: str, cell_b: str, data_dir: str,
          data_root: str | None = None) -> dict[str, dict[str, np.ndarray]]:
   """Prepares the pair on first use (cached in `data_dir`) and reads every split into memory.
 
   Returns:
-    {split: {"gene_id": [G], "marks_a", "marks_b": float32 [G, 200, 5], "lfc",
-             "log2_expression_a", "log2_expression_b": float32 [G]}}
+    {split: {"gene_id": [G], "marks_a", "marks_b": float32 [G, T, M] (200 bins x the 5 REMC
+             marks for the bundled pair), "lfc", "log2_expression_a", "log2_expression_b":
+             float32 [G]}}
   """
-  source = pair_source(cell_a, cell_b, data_root)
-  name = f"{cell_a}_{cell_b}" + (f"_{fingerprint(source)}" if data_root else "")
-  config = DeepdiffPairsConfig(name=name, cell_a=cell_a, cell_b=cell_b,
-                               data_root=os.fspath(data_root or ""),
-                               description=f"{cell_a} (A) vs {cell_b} (B)")
+  config = builder_config(cell_a, cell_b, data_root)
   return tfds_io.load(DeepdiffPairs, config, data_dir, SPLITS)

@@ -273,33 +273,55 @@ def read_deepchrome_csv(path: str | os.PathLike, num_bins: int = 100, labelled: 
   return genes.table(mark_names, with_labels=labelled)
 
 
-def read_remc_csv(path: str | os.PathLike, num_bins: int = 200) -> HistoneTable:
-  """Reads a REMC/DeepDiff-layout file: `ENSGID_SYMBOL_BIN,<5 marks>`, `num_bins` rows per gene.
+def sniff_remc_csv(path: str | os.PathLike) -> CsvLayout:
+  """The marks (header row `ENSGID_SYMBOL_BIN,<marks...>`, else the five REMC marks) and the
+  bins of the first gene of a REMC/DeepDiff-layout file."""
+  first_gene, num_bins, marks = None, 0, REMC_MARKS
+  for line_no, fields in _data_rows(path, None, ("ENSGID_SYMBOL_BIN", "<marks...>")):
+    if line_no == 1 and len(fields) > 1 and not any(_is_number(x) for x in fields[1:]):
+      marks = tuple(fields[1:])
+      continue
+    gene = fields[0].rpartition("_")[0]
+    if first_gene is None:
+      first_gene = gene
+    if gene != first_gene:
+      break
+    num_bins += 1
+  return CsvLayout(marks, max(num_bins, 1), False)
+
+
+def read_remc_csv(path: str | os.PathLike, num_bins: int = 200,
+                  mark_names: Sequence[str] = REMC_MARKS) -> HistoneTable:
+  """Reads a REMC/DeepDiff-layout file: `ENSGID_SYMBOL_BIN,<marks>`, `num_bins` rows per gene.
 
   Args:
     path: the CSV file (optionally gzipped).
     num_bins: bins per gene (200 in the DeepDiff data: TSS +/- 10 kb in 100 bp bins).
+    mark_names: the mark columns in order (REMC order by default; a header row, when present,
+      must list them).
 
   Returns:
     A HistoneTable with gene ids = the text before the first `_` (the Ensembl id), marks
-    [G, num_bins, 5] in REMC_MARKS order, and no labels.
+    [G, num_bins, M] in `mark_names` order, and no labels.
 
   Raises:
     DataFormatError: naming the file and line of the first problem found.
   """
-  columns = ("ENSGID_SYMBOL_BIN", *REMC_MARKS)
+  mark_names = tuple(mark_names)
+  marks = slice(1, 1 + len(mark_names))
+  columns = ("ENSGID_SYMBOL_BIN", *mark_names)
   genes = _GeneCollector(path, num_bins)
   for line_no, fields in _data_rows(path, len(columns), columns):
-    if line_no == 1 and _check_header(path, fields, slice(1, 6), REMC_MARKS):
+    if line_no == 1 and _check_header(path, fields, marks, mark_names):
       continue
     name, sep, bin_text = fields[0].rpartition("_")
     if not sep or not name:
       raise DataFormatError(path, f"expected a first column GENEID_SYMBOL_BIN, found "
                             f"{fields[0]!r}", line_no)
     bin_no = _parse_bin(path, line_no, bin_text)
-    counts = _parse_counts(path, line_no, fields[1:6], REMC_MARKS)
+    counts = _parse_counts(path, line_no, fields[marks], mark_names)
     genes.add(line_no, name.split("_")[0], bin_no, counts)
-  return genes.table(REMC_MARKS, with_labels=False)
+  return genes.table(mark_names, with_labels=False)
 
 
 def read_expression_csv(path: str | os.PathLike) -> dict[str, float]:

@@ -100,7 +100,7 @@ def _label_source(job: HistoneJob):
   return None, None, None, None
 
 
-def _assign_splits(job: HistoneJob, genes: list[annotation.Gene],
+def assign_splits(job: HistoneJob, genes: list[annotation.Gene],
                    split_table: dict[str, str] | None) -> list[str]:
   if split_table is not None:
     return [tables.lookup(split_table, g.gene_id) for g in genes]
@@ -124,7 +124,7 @@ def _assign_splits(job: HistoneJob, genes: list[annotation.Gene],
   return list(names)
 
 
-def _format_count(value: float) -> str:
+def format_count(value: float) -> str:
   return str(int(value)) if float(value).is_integer() else f"{value:.9g}"
 
 
@@ -137,7 +137,80 @@ def _write_split(path: pathlib.Path, mark_names, gene_ids, marks: np.ndarray,
     for g, gene_id in enumerate(gene_ids):
       tail = f",{labels[g]}\n" if labels is not None else "\n"
       for b in range(marks.shape[1]):
-        f.write(f"{gene_id},{b + 1}," + ",".join(_format_count(v) for v in marks[g, b]) + tail)
+        f.write(f"{gene_id},{b + 1}," + ",".join(format_count(v) for v in marks[g, b]) + tail)
+
+
+def open_tracks(job: HistoneJob, index_dir: pathlib.Path) -> list[tuple[str, object]]:
+  return [(name, track_io.open_track(path, job.reads_from_coverage, job.min_mapq,
+                                     job.keep_duplicates, index_dir))
+          for name, path in job.tracks]
+
+
+def select_genes(job: HistoneJob, genes, track_sets, label_sources, split_table):
+  """(kept genes, [(skipped gene, reason)]): a gene is kept when every track of every set covers
+  its window, every label source has a value for it and the split file (if any) lists it."""
+  kept, skipped = [], []
+  for gene in genes:
+    start, end = gene.anchor - job.window, gene.anchor + job.window
+    reason = next((f"{problem} ({name})" for opened in track_sets for name, track in opened
+                   if (problem := track.coverage_problem(gene.chrom, start, end))), None)
+    for table, missing in label_sources:
+      if reason is None and table is not None and tables.lookup(table, gene.gene_id) is None:
+        reason = missing
+    if reason is None and split_table is not None and tables.lookup(split_table,
+                                                                    gene.gene_id) is None:
+      reason = "not in the split file"
+    (skipped.append((gene, reason)) if reason else kept.append(gene))
+  if not kept:
+    counts = collections.Counter(r for _, r in skipped)
+    raise UserError(f"no gene of {job.genes} could be prepared: " + "; ".join(
+        f"{n} {r}" for r, n in counts.most_common()))
+  return kept, skipped
+
+
+def bin_genes(job: HistoneJob, genes, opened, progress: bool, label: str) -> np.ndarray:
+  """float64 [G, num_bins, M] counts of `genes` over the opened tracks."""
+  marks = np.zeros((len(genes), job.num_bins, len(opened)), np.float64)
+  bar = tqdm.tqdm(genes, desc=f"{label}: binning {len(opened)} tracks", unit="gene",
+                  disable=not progress)
+  for g, gene in enumerate(bar):
+    start, end = gene.anchor - job.window, gene.anchor + job.window
+    for m, (_, track) in enumerate(opened):
+      marks[g, :, m] = track.bin_counts(gene.chrom, start, end, job.num_bins)
+    if job.strand_aware and gene.strand == "-":
+      marks[g] = marks[g, ::-1]
+  return marks
+
+
+def write_gene_files(genes_path: pathlib.Path, skipped_path: pathlib.Path, kept, splits,
+                     columns: dict[str, list | None], skipped) -> None:
+  """The genes kept (gene, name, chrom, tss, strand, split, then `columns`) and those skipped."""
+  with atomic_text_file(genes_path) as f:
+    f.write("\t".join(["gene", "name", "chrom", "tss", "strand", "split", *columns]) + "\n")
+    for i, gene in enumerate(kept):
+      extra = ["" if values is None else str(values[i]) for values in columns.values()]
+      f.write("\t".join([gene.gene_id, gene.name, gene.chrom, str(gene.anchor), gene.strand,
+                         splits[i], *extra]) + "\n")
+  with atomic_text_file(skipped_path) as f:
+    f.write("gene\tchrom\ttss\treason\n")
+    for gene, reason in skipped:
+      f.write(f"{gene.gene_id}\t{gene.chrom}\t{gene.anchor}\t{reason}\n")
+
+
+def common_summary(job: HistoneJob, genes, kept, skipped) -> dict:
+  return {
+      "genes": job.genes, "window": f"TSS +/- {job.window} bp", "bin_size": job.bin_size,
+      "num_bins": job.num_bins,
+      "bin_order": "5' to 3' (strand-aware)" if job.strand_aware else "genomic (+ strand)",
+      "split": job.split, "genes_read": len(genes), "genes_kept": len(kept),
+      "skipped": dict(collections.Counter(r for _, r in skipped).most_common()),
+      "reads_from_coverage": job.reads_from_coverage,
+      "bam_filters": {"min_mapq": job.min_mapq, "keep_duplicates": job.keep_duplicates},
+  }
+
+
+def split_names(splits: list[str]) -> list[str]:
+  return [s for s in (*tables.SPLIT_NAMES, "all") if s in splits]
 
 
 def prepare_histone(job: HistoneJob, progress: bool = True) -> dict:
@@ -148,74 +221,31 @@ def prepare_histone(job: HistoneJob, progress: bool = True) -> dict:
   genes = annotation.read_genes(job.genes, job.tss_from)
   label_table, to_label, missing_label, median = _label_source(job)
   split_table = None if job.split in SPLIT_CHOICES else tables.read_splits(job.split)
-  index_dir = cell_dir / "bam_index"
-  opened = [(name, track_io.open_track(path, job.reads_from_coverage, job.min_mapq,
-                                       job.keep_duplicates, index_dir))
-            for name, path in job.tracks]
-
-  kept, skipped = [], []
-  for gene in genes:
-    start, end = gene.anchor - job.window, gene.anchor + job.window
-    reason = next((f"{problem} ({name})" for name, track in opened
-                   if (problem := track.coverage_problem(gene.chrom, start, end))), None)
-    if reason is None and label_table is not None and tables.lookup(label_table,
-                                                                     gene.gene_id) is None:
-      reason = missing_label
-    if reason is None and split_table is not None and tables.lookup(split_table,
-                                                                    gene.gene_id) is None:
-      reason = "not in the split file"
-    (skipped.append((gene, reason)) if reason else kept.append(gene))
-  if not kept:
-    counts = collections.Counter(r for _, r in skipped)
-    raise UserError(f"no gene of {job.genes} could be prepared: " + "; ".join(
-        f"{n} {r}" for r, n in counts.most_common()))
-
-  marks = np.zeros((len(kept), job.num_bins, len(opened)), np.float64)
-  bar = tqdm.tqdm(kept, desc=f"{job.cell}: binning {len(opened)} tracks", unit="gene",
-                  disable=not progress)
-  for g, gene in enumerate(bar):
-    start, end = gene.anchor - job.window, gene.anchor + job.window
-    for m, (_, track) in enumerate(opened):
-      marks[g, :, m] = track.bin_counts(gene.chrom, start, end, job.num_bins)
-    if job.strand_aware and gene.strand == "-":
-      marks[g] = marks[g, ::-1]
-
-  splits = _assign_splits(job, kept, split_table)
+  opened = open_tracks(job, cell_dir / "bam_index")
+  kept, skipped = select_genes(job, genes, [opened], [(label_table, missing_label)],
+                                split_table)
+  marks = bin_genes(job, kept, opened, progress, job.cell)
+  splits = assign_splits(job, kept, split_table)
   values = [tables.lookup(label_table, g.gene_id) for g in kept] if label_table else None
   labels = [to_label(v) for v in values] if values is not None else None
   mark_names = [name for name, _ in job.tracks]
   folder = cell_dir / ("classification" if labels is not None else "unlabelled")
   per_split = {}
-  for split in dict.fromkeys(s for s in (*tables.SPLIT_NAMES, "all") if s in splits):
+  for split in split_names(splits):
     rows = [i for i, s in enumerate(splits) if s == split]
     _write_split(folder / f"{split}.csv", mark_names, [kept[i].gene_id for i in rows],
                  marks[rows], [labels[i] for i in rows] if labels is not None else None)
     per_split[split] = {"genes": len(rows)}
     if labels is not None:
       per_split[split]["share_on"] = round(float(np.mean([labels[i] for i in rows])), 4)
-
-  with atomic_text_file(cell_dir / "genes.tsv") as f:
-    f.write("gene\tname\tchrom\ttss\tstrand\tsplit\texpression\tlabel\n")
-    for i, gene in enumerate(kept):
-      expression = values[i] if job.expression else ""
-      label = labels[i] if labels is not None else ""
-      f.write(f"{gene.gene_id}\t{gene.name}\t{gene.chrom}\t{gene.anchor}\t{gene.strand}\t"
-              f"{splits[i]}\t{expression}\t{label}\n")
-  with atomic_text_file(cell_dir / "skipped.tsv") as f:
-    f.write("gene\tchrom\ttss\treason\n")
-    for gene, reason in skipped:
-      f.write(f"{gene.gene_id}\t{gene.chrom}\t{gene.anchor}\t{reason}\n")
+  write_gene_files(cell_dir / "genes.tsv", cell_dir / "skipped.tsv", kept, splits,
+                   {"expression": values if job.expression else None, "label": labels}, skipped)
   summary = {
-      "cell": job.cell, "marks": mark_names, "tracks": dict(job.tracks), "genes": job.genes,
-      "window": f"TSS +/- {job.window} bp", "bin_size": job.bin_size, "num_bins": job.num_bins,
-      "bin_order": "5' to 3' (strand-aware)" if job.strand_aware else "genomic (+ strand)",
+      "cell": job.cell, "marks": mark_names, "tracks": dict(job.tracks),
+      **common_summary(job, genes, kept, skipped),
       "labels": ("expression above the median of all values in " + job.expression
                  if job.expression else job.labels or "none"),
-      "expression_median": median, "split": job.split, "splits": per_split,
-      "genes_read": len(genes), "genes_kept": len(kept),
-      "skipped": dict(collections.Counter(r for _, r in skipped).most_common()),
-      "reads_from_coverage": job.reads_from_coverage,
-      "bam_filters": {"min_mapq": job.min_mapq, "keep_duplicates": job.keep_duplicates},
+      "expression_median": median, "splits": per_split,
   }
   with atomic_text_file(cell_dir / "summary.json") as f:
     json.dump(summary, f, indent=2)
