@@ -239,6 +239,19 @@ def test_every_histone_model_trains_on_three_prepared_marks(k562, tmp_path, mode
   assert results["data"]["mark_names"] == ["H3K4me3", "H3K27me3", "H3K27ac"]
   assert np.isfinite(results["history"][0]["train_loss"])
   assert results["test"]["num_examples"] == 6
+  if model == "deepchrome":  # the unlabelled files of the same tracks are scored by --mode=predict
+    from regjax import predict
+    histone.prepare_histone(_k562_job(tmp_path / "new", expression=None, split="none"),
+                            progress=False)
+    scores = predict.predict_file(str(tmp_path / model),
+                                  str(tmp_path / "new" / "K562" / "unlabelled" / "all.csv"))
+    rows = open(scores).read().splitlines()
+    assert len(rows) == 55 and rows[0].split("\t")[:2] == ["id", "score"]
+    wrong = tmp_path / "wrong.csv"  # another mark order than the model's
+    wrong.write_text("GeneID,BinID,H3K27me3,H3K4me3,H3K27ac\n" + "".join(
+        f"g,{b},0,0,0\n" for b in range(1, 101)))
+    with pytest.raises(DataFormatError, match="the model was trained on H3K4me3,H3K27me3,H3K27ac"):
+      predict.predict_file(str(tmp_path / model), str(wrong))
 
 
 def test_split_modes_and_strand_order(tmp_path):
