@@ -101,8 +101,10 @@ def test_archive_malformed_file_fails_before_caching(data_dir, toy_archive):
 def test_archive_bad_folder_and_cell_name(data_dir, tmp_path, toy_archive):
   with pytest.raises(ConfigError, match="does not exist"):
     histone_bins.load("E000", data_dir, str(tmp_path / "nowhere"))
-  with pytest.raises(ConfigError, match="not a REMC epigenome id"):
-    histone_bins.load("K562", data_dir, str(toy_archive))
+  with pytest.raises(ConfigError, match="not a usable folder name"):
+    histone_bins.load("../E000", data_dir, str(toy_archive))
+  with pytest.raises(DataFormatError, match="K562/classification/train.csv: missing split file"):
+    histone_bins.load("K562", data_dir, str(toy_archive))  # any folder name is a cell
 
 
 def test_runs_started_together_prepare_the_cache_once(tmp_path):

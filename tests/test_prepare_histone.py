@@ -215,6 +215,8 @@ def test_bundled_counts_round_trip_through_bigwig_and_train_the_same(tmp_path, c
     table = histone_csv.read_deepchrome_csv(archive / f"{split}.csv")
     np.testing.assert_array_equal(table.marks, bundled[split].marks)
     np.testing.assert_array_equal(table.labels, bundled[split].labels)
+  if cell != "E123":
+    return  # one training comparison is enough: the data are equal bin for bin
   # DeepChrome trained on the prepared archive gives the bundled path's test AUROC.
   results = {}
   for source in ("bundled", "prepared"):

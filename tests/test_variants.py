@@ -103,13 +103,10 @@ def test_vcf_scores_from_the_command_line_equal_predictions_of_the_windows(dna_w
   lines = (tmp_path / "scores.tsv").read_text().splitlines()
   assert lines[0].split("\t") == list(variants.COLUMNS) and len(lines) == 41
   table = [line.split("\t") for line in lines[1:]]
-  # The same windows through --mode=predict's path give the same P(bound).
   refs = "".join(f">{r[0]}\n{TEXT[int(r[2]) - 51:int(r[2]) + 50]}\n" for r in table)
   (tmp_path / "refs.fa").write_text(refs)
-  again = subprocess.run(command[:4] + ["--mode=predict", f"--input={tmp_path / 'refs.fa'}",
-                                        f"--output={tmp_path / 'refs.tsv'}"],
-                         cwd=REPO, capture_output=True, text=True)
-  assert again.returncode == 0, again.stderr
+  from regjax import predict  # the same windows through --mode=predict's path (in this process)
+  predict.predict_file(str(dna_workdir), str(tmp_path / "refs.fa"), str(tmp_path / "refs.tsv"))
   predicted = [float(line.split("\t")[1]) for line in
                (tmp_path / "refs.tsv").read_text().splitlines()[1:]]
   np.testing.assert_allclose([float(r[5]) for r in table], predicted, rtol=1e-4, atol=1e-6)
