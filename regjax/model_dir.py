@@ -1,0 +1,179 @@
+"""A model directory: everything needed to use a trained model, nothing of its training data.
+
+Layout:
+* `model.json`: {"format": "regjax-model", "format_version": 1, "model": the model config
+  (architecture fields and input_transform), "task": {"name", "target_mean", "target_std"},
+  "inputs": {"keys": [...], "mark_names": [...], "num_bins": T} (or "length" for DNA),
+  "classes": what the score means, "provenance": where it came from, "regjax_version"};
+* `params.npz`: every parameter, keyed by its path in the parameter tree (`a/b/c`).
+
+`load_model(DIR)` (also `regjax.load_model`) returns a `LoadedModel` with `predict(inputs)`
+(batched, jitted), `apply_fn` / `params` for the interpretation functions, and `describe()`.
+`pretrained:NAME` names a model directory shipped in the package (`regjax/pretrained/models/`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+import regjax
+from regjax import models, tasks
+from regjax.errors import DataFormatError, UserError
+
+FORMAT = "regjax-model"
+FORMAT_VERSION = 1
+PRETRAINED_DIR = pathlib.Path(__file__).parent / "pretrained" / "models"
+
+
+def _flatten(tree, prefix=""):
+  out = {}
+  for key, value in tree.items():
+    path = f"{prefix}/{key}" if prefix else key
+    out.update(_flatten(value, path) if isinstance(value, dict) else {path: np.asarray(value)})
+  return out
+
+
+def _unflatten(flat: dict[str, np.ndarray]) -> dict:
+  tree: dict = {}
+  for path, value in flat.items():
+    node = tree
+    *parents, leaf = path.split("/")
+    for part in parents:
+      node = node.setdefault(part, {})
+    node[leaf] = value
+  return tree
+
+
+def write_model_dir(path: str | os.PathLike, model_config: dict, params, task: dict,
+                    inputs: dict, classes: dict, provenance: dict) -> pathlib.Path:
+  """Writes a model directory (refusing an existing non-empty folder); returns its path."""
+  from regjax.prepare.writing import refuse_existing
+  path = pathlib.Path(path)
+  refuse_existing(path)
+  spec = {"format": FORMAT, "format_version": FORMAT_VERSION, "model": dict(model_config),
+          "task": task, "inputs": inputs, "classes": classes, "provenance": provenance,
+          "regjax_version": regjax.__version__}
+  try:
+    path.mkdir(parents=True, exist_ok=True)
+    np.savez(path / "params.npz", **_flatten(jax.tree.map(np.asarray, params)))
+    (path / "model.json").write_text(json.dumps(spec, indent=2) + "\n")
+  except OSError as e:
+    from regjax.workdir import os_error
+    raise os_error(str(path), e) from None
+  return path
+
+
+def resolve(spec: str) -> pathlib.Path:
+  """A model directory path, or `pretrained:NAME` -> the shipped one."""
+  if spec.startswith("pretrained:"):
+    name = spec.split(":", 1)[1]
+    path = PRETRAINED_DIR / name
+    if not (path / "model.json").is_file():
+      shipped = sorted(p.name for p in PRETRAINED_DIR.iterdir() if (p / "model.json").is_file())
+      raise UserError(f"no pretrained model {name!r}; shipped: {', '.join(shipped)}")
+    return path
+  return pathlib.Path(os.path.expanduser(spec))
+
+
+class LoadedModel:
+  """A model read from a model directory (module docstring)."""
+
+  def __init__(self, path: pathlib.Path, spec: dict, params: dict):
+    self.path, self.spec, self.params = path, spec, params
+    self.module = models.create_model(spec["model"])
+    self.task = tasks.Task(spec["task"]["name"], target_mean=spec["task"].get("target_mean", 0.0),
+                           target_std=spec["task"].get("target_std", 1.0))
+    self.apply_fn = self.module.apply
+    self.input_keys = tuple(spec["inputs"]["keys"])
+    self._score = jax.jit(lambda params, *inputs: self.task.score(
+        self.module.apply({"params": params}, *inputs, train=False)))
+
+  def predict(self, *inputs: np.ndarray, batch_size: int = 256) -> np.ndarray:
+    """Scores [N] (P(on), or the regression prediction) of inputs [N, ...] in `input_keys` order,
+    in batches of `batch_size` (the last one padded, so one program serves every batch)."""
+    if len(inputs) != len(self.input_keys):
+      raise UserError(f"this model takes {len(self.input_keys)} input(s): "
+                      f"{', '.join(self.input_keys)}")
+    n = len(inputs[0])
+    scores = []
+    for start in range(0, n, batch_size):
+      chunk = [np.asarray(x[start:start + batch_size], np.float32) for x in inputs]
+      fill = batch_size - len(chunk[0]) if n > batch_size else 0
+      if fill:
+        chunk = [np.concatenate([c, np.repeat(c[:1], fill, axis=0)]) for c in chunk]
+      out = np.asarray(self._score(self.params, *map(jnp.asarray, chunk)))
+      scores.append(out[:len(out) - fill] if fill else out)
+    return np.concatenate(scores) if scores else np.zeros(0, np.float32)
+
+  def describe(self) -> str:
+    spec = self.spec
+    inputs = spec["inputs"]
+    shape = (f"{inputs['num_bins']} bins x {len(inputs['mark_names'])} marks "
+             f"({', '.join(inputs['mark_names'])})" if "mark_names" in inputs
+             else f"{inputs.get('length')} bp")
+    lines = [f"{spec['model']['name']} ({spec['task']['name']}), input {shape}, "
+             f"input transform {spec['model'].get('input_transform', 'none')}",
+             f"score: {spec['classes'].get('score', '')}"]
+    lines += [f"{k}: {v}" for k, v in spec["provenance"].items()]
+    return "\n".join(lines)
+
+
+def load_model(spec: str | os.PathLike) -> LoadedModel:
+  """Reads a model directory (or `pretrained:NAME`).
+
+  Raises:
+    DataFormatError: the folder is not a model directory, of another format version, or its
+      parameters do not fit its architecture.
+  """
+  path = resolve(os.fspath(spec))
+  meta = path / "model.json"
+  if not meta.is_file():
+    raise DataFormatError(path, "not a regjax model directory (no model.json)")
+  try:
+    spec_ = json.loads(meta.read_text())
+  except (json.JSONDecodeError, UnicodeDecodeError) as e:
+    raise DataFormatError(meta, f"not readable JSON ({e})") from None
+  if not isinstance(spec_, dict) or spec_.get("format") != FORMAT:
+    raise DataFormatError(meta, f"not a {FORMAT} description")
+  if spec_.get("format_version") != FORMAT_VERSION:
+    raise DataFormatError(meta, f"format version {spec_.get('format_version')}; this regjax "
+                          f"reads version {FORMAT_VERSION}")
+  try:
+    with np.load(path / "params.npz") as data:
+      params = _unflatten({k: data[k] for k in data.files})
+  except (OSError, ValueError) as e:
+    raise DataFormatError(path / "params.npz", f"unreadable parameters ({e})") from None
+  model = LoadedModel(path, spec_, params)
+  _check_params(model, path)
+  return model
+
+
+def _check_params(model: LoadedModel, path: pathlib.Path) -> None:
+  inputs = model.spec["inputs"]
+  if "mark_names" in inputs:
+    example = [jnp.zeros((1, inputs["num_bins"], len(inputs["mark_names"])))] * len(
+        model.input_keys)
+  else:
+    example = [jnp.zeros((1, inputs["length"], 4))]
+  expected = jax.eval_shape(lambda: model.module.init(
+      {"params": jax.random.key(0), "dropout": jax.random.key(0)}, *example, train=False))["params"]
+  want = {k: tuple(s.shape) for k, s in _flatten_shapes(expected).items()}
+  have = {k: tuple(v.shape) for k, v in _flatten(model.params).items()}
+  if want != have:
+    diff = sorted(set(want.items()) ^ set(have.items()))[:3]
+    raise DataFormatError(path / "params.npz", "parameters do not fit the architecture in "
+                          f"model.json, e.g. {diff}")
+
+
+def _flatten_shapes(tree, prefix=""):
+  out = {}
+  for key, value in tree.items():
+    path = f"{prefix}/{key}" if prefix else key
+    out.update(_flatten_shapes(value, path) if isinstance(value, dict) else {path: value})
+  return out
