@@ -18,7 +18,7 @@ import sys
 import jax
 from absl import app, flags, logging
 
-from regjax import config_loader, parallel, predict, runner, variants
+from regjax import config_loader, export, parallel, predict, runner, variants
 from regjax.errors import UserError
 from regjax.interpret import report
 
@@ -26,11 +26,14 @@ FLAGS = flags.FLAGS
 flags.DEFINE_string("config", None, "Experiment config file (configs/*.py[:args]); override any "
                     "field with --config.section.field=value.")
 flags.DEFINE_string("workdir", None, "Folder for checkpoints, metrics and results.")
-flags.DEFINE_enum("mode", "train", ["train", "evaluate", "interpret", "predict", "variants"],
-                  "What to do with the workdir.")
+flags.DEFINE_enum("mode", "train", ["train", "evaluate", "interpret", "predict", "variants",
+                                    "export"], "What to do with the workdir.")
+flags.DEFINE_string("model", None, "--mode=predict: a model directory (or pretrained:NAME) to "
+                    "use instead of a workdir; no --config or --workdir needed.")
 flags.DEFINE_string("input", None, "--mode=predict: the file(s) to score (comma-separated pair "
                     "for DeepDiff).")
-flags.DEFINE_string("output", None, "--mode=predict/variants: the TSV to write (must not exist).")
+flags.DEFINE_string("output", None, "--mode=predict/variants: the TSV to write (must not exist); "
+                    "--mode=export: the model directory to write.")
 flags.DEFINE_string("vcf", None, "--mode=variants: the VCF of variants to score (with --genome).")
 flags.DEFINE_string("genome", None, "--mode=variants: the genome FASTA the VCF refers to.")
 flags.DEFINE_string("ref_fasta", None, "--mode=variants: reference alleles as FASTA records ...")
@@ -81,7 +84,9 @@ def parse_flags(argv: list[str]) -> list[str]:
 
 def _run(config) -> None:
   if FLAGS.mode == "predict":
-    predict.predict_file(FLAGS.workdir, FLAGS.input, FLAGS.output)
+    predict.predict_file(FLAGS.workdir, FLAGS.input, FLAGS.output, FLAGS.model)
+  elif FLAGS.mode == "export":
+    export.export_workdir(FLAGS.workdir, FLAGS.output)
   elif FLAGS.mode == "variants":
     variants.score_variants(FLAGS.workdir, FLAGS.output, FLAGS.vcf, FLAGS.genome,
                             FLAGS.ref_fasta, FLAGS.alt_fasta, FLAGS.both_strands)
@@ -94,6 +99,16 @@ def _run(config) -> None:
 def main(argv: list[str]) -> None:
   if len(argv) > 1:
     _fail(f"unexpected arguments: {' '.join(argv[1:])}")
+  if FLAGS.model:
+    if FLAGS.mode != "predict" or not FLAGS.input:
+      _fail("--model=DIR is for --mode=predict --input=FILE --output=FILE")
+    try:
+      predict.predict_file(None, FLAGS.input, FLAGS.output, FLAGS.model)
+    except UserError as e:
+      _fail(str(e))
+    return
+  if FLAGS.mode == "export" and not FLAGS.output:
+    _fail("--mode=export needs --output=DIR (a new folder for the model directory)")
   if not FLAGS.config:
     _fail("--config is required, e.g. --config=configs/deepchrome.py")
   try:

@@ -101,23 +101,38 @@ def output_path(workdir: str, input_path: str, requested: str | None,
   return path
 
 
-def predict_file(workdir: str, input_paths: str, output: str | None = None) -> str:
-  """Scores every example of the input file(s) with the best checkpoint; returns the TSV path."""
+def read_inputs(paths: list[str], keys: tuple[str, ...], inputs: dict) -> tuple[dict, object]:
+  """(arrays, labels or None) of the input file(s) for a model whose input spec is `inputs`
+  (`regjax.export.model_spec`: length, or marks and bins)."""
+  if keys == ("sequence",):
+    return _sequence_inputs(paths[0], inputs["length"])
+  if keys == ("marks_a", "marks_b"):
+    return _pair_inputs(paths)
+  return _histone_inputs(paths[0], inputs["num_bins"], tuple(inputs["mark_names"]))
+
+
+def predict_file(workdir: str | None, input_paths: str, output: str | None = None,
+                 model: str | None = None) -> str:
+  """Scores every example of the input file(s) with a workdir's best checkpoint, or with a model
+  directory (`model`: a path or pretrained:NAME; then --output is required); returns the TSV."""
   paths = [os.path.abspath(os.path.expanduser(p)) for p in input_paths.split(",") if p]
   for path in paths:
     if not os.path.isfile(path):
       raise UserError(f"input file {path} not found")
-  trainer, params = evaluation.load_trained(workdir)
-  train_split = trainer.dataset.splits["train"]
-  keys = trainer.dataset.input_keys
-  if keys == ("sequence",):
-    arrays, labels = _sequence_inputs(paths[0], train_split["sequence"].shape[1])
-  elif keys == ("marks_a", "marks_b"):
-    arrays, labels = _pair_inputs(paths)
+  if model:
+    from regjax import model_dir
+    if not output:
+      raise UserError("--mode=predict --model=... needs --output=FILE (there is no workdir)")
+    loaded = model_dir.load_model(model)
+    keys = loaded.input_keys
+    arrays, labels = read_inputs(paths, keys, loaded.spec["inputs"])
+    scores = loaded.predict(*[arrays[k] for k in keys])
   else:
-    arrays, labels = _histone_inputs(paths[0], train_split["marks"].shape[1],
-                                     tuple(trainer.dataset.info["mark_names"]))
-  scores = trainer.predict(params, {k: arrays[k] for k in keys})
+    from regjax import export
+    trainer, params = evaluation.load_trained(workdir)
+    keys = trainer.dataset.input_keys
+    arrays, labels = read_inputs(paths, keys, export.model_spec(trainer))
+    scores = trainer.predict(params, {k: arrays[k] for k in keys})
   path = output_path(workdir, paths[0], output)
   extra = {"input_length": arrays["input_length"]} if "input_length" in arrays else None
   try:

@@ -90,3 +90,14 @@ def test_damaged_model_directories_are_refused(tmp_path):
     regjax.load_model(copy)
   with pytest.raises(UserError, match="no pretrained model 'nope'; shipped: attentivechrome_E003"):
     regjax.load_model("pretrained:nope")
+
+
+def test_the_readme_lines_interpret_a_published_model():
+  from regjax import interpret
+  model = regjax.load_model("pretrained:attentivechrome_E003")
+  marks = histone_csv.read_deepchrome_csv(TOY_TEST).marks
+  maps = interpret.saliency(model.apply_fn, model.params, marks)
+  assert maps.shape == marks.shape and np.all(np.isfinite(maps))
+  attention = interpret.attention_maps(model.module, model.params, marks)
+  np.testing.assert_allclose(attention["alpha"].sum(-1), 1.0, atol=1e-5)
+  assert attention["beta"].shape == (10, 5)
