@@ -28,8 +28,8 @@ flags.DEFINE_string("config", None, "Experiment config file (configs/*.py[:args]
 flags.DEFINE_string("workdir", None, "Folder for checkpoints, metrics and results.")
 flags.DEFINE_enum("mode", "train", ["train", "evaluate", "interpret", "predict", "variants",
                                     "export"], "What to do with the workdir.")
-flags.DEFINE_string("model", None, "--mode=predict: a model directory (or pretrained:NAME) to "
-                    "use instead of a workdir; no --config or --workdir needed.")
+flags.DEFINE_string("model", None, "--mode=predict/variants: a model directory (or "
+                    "pretrained:NAME) instead of a workdir; no --config or --workdir needed.")
 flags.DEFINE_string("input", None, "--mode=predict: the file(s) to score (comma-separated pair "
                     "for DeepDiff).")
 flags.DEFINE_string("output", None, "--mode=predict/variants: the TSV to write (must not exist); "
@@ -100,10 +100,14 @@ def main(argv: list[str]) -> None:
   if len(argv) > 1:
     _fail(f"unexpected arguments: {' '.join(argv[1:])}")
   if FLAGS.model:
-    if FLAGS.mode != "predict" or not FLAGS.input:
-      _fail("--model=DIR is for --mode=predict --input=FILE --output=FILE")
+    if FLAGS.mode not in ("predict", "variants") or (FLAGS.mode == "predict" and not FLAGS.input):
+      _fail("--model=DIR is for --mode=predict --input=FILE --output=FILE and --mode=variants")
     try:
-      predict.predict_file(None, FLAGS.input, FLAGS.output, FLAGS.model)
+      if FLAGS.mode == "predict":
+        predict.predict_file(None, FLAGS.input, FLAGS.output, FLAGS.model)
+      else:
+        variants.score_variants(None, FLAGS.output, FLAGS.vcf, FLAGS.genome, FLAGS.ref_fasta,
+                                FLAGS.alt_fasta, FLAGS.both_strands, FLAGS.model)
     except UserError as e:
       _fail(str(e))
     return

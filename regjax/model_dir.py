@@ -23,7 +23,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import regjax
-from regjax import models, tasks
+from regjax import models, steps, tasks
 from regjax.errors import DataFormatError, UserError
 
 FORMAT = "regjax-model"
@@ -93,10 +93,22 @@ class LoadedModel:
     self.input_keys = tuple(spec["inputs"]["keys"])
     self._score = jax.jit(lambda params, *inputs: self.task.score(
         self.module.apply({"params": params}, *inputs, train=False)))
+    self._log_odds = jax.jit(lambda params, *inputs: steps.log_odds_step(
+        params, dict(zip(self.input_keys, inputs)), apply_fn=self.module.apply,
+        input_keys=self.input_keys))
 
   def predict(self, *inputs: np.ndarray, batch_size: int = 256) -> np.ndarray:
     """Scores [N] (P(on), or the regression prediction) of inputs [N, ...] in `input_keys` order,
     in batches of `batch_size` (the last one padded, so one program serves every batch)."""
+    return self._batched(self._score, inputs, batch_size)
+
+  def log_odds(self, *inputs: np.ndarray, batch_size: int = 256) -> np.ndarray:
+    """log P(on) / P(off) [N] from the logits (classification models)."""
+    if self.task.name != "classification":
+      raise UserError(f"log-odds need a classification model; this one does {self.task.name}")
+    return self._batched(self._log_odds, inputs, batch_size)
+
+  def _batched(self, fn, inputs, batch_size: int) -> np.ndarray:
     if len(inputs) != len(self.input_keys):
       raise UserError(f"this model takes {len(self.input_keys)} input(s): "
                       f"{', '.join(self.input_keys)}")
@@ -107,7 +119,7 @@ class LoadedModel:
       fill = batch_size - len(chunk[0]) if n > batch_size else 0
       if fill:
         chunk = [np.concatenate([c, np.repeat(c[:1], fill, axis=0)]) for c in chunk]
-      out = np.asarray(self._score(self.params, *map(jnp.asarray, chunk)))
+      out = np.asarray(fn(self.params, *map(jnp.asarray, chunk)))
       scores.append(out[:len(out) - fill] if fill else out)
     return np.concatenate(scores) if scores else np.zeros(0, np.float32)
 

@@ -136,35 +136,51 @@ def _reverse_complement(one_hot: np.ndarray) -> np.ndarray:
   return np.ascontiguousarray(one_hot[:, ::-1, ::-1])
 
 
-def score_alleles(trainer, params, sequences: list[str], both_strands: bool) -> np.ndarray:
-  """log-odds [N] of each sequence (centre-cropped / N-padded to the model's length)."""
-  length = trainer.dataset.splits["train"]["sequence"].shape[1]
+def score_alleles(log_odds, length: int, sequences: list[str], both_strands: bool) -> np.ndarray:
+  """log-odds [N] of each sequence (centre-cropped / N-padded to the model's `length`);
+  `log_odds`: one-hot [N, L, 4] -> [N]."""
   x = seq_io.one_hot(np.stack([seq_io.encode(s, length) for s in sequences]))
-  odds = trainer.log_odds(params, {"sequence": x})
+  odds = log_odds(x)
   if both_strands:
-    odds = 0.5 * (odds + trainer.log_odds(params, {"sequence": _reverse_complement(x)}))
+    odds = 0.5 * (odds + log_odds(_reverse_complement(x)))
   return odds.astype(np.float64)
+
+
+def _dna_model(workdir: str | None, model: str | None):
+  """(log-odds function, input length, description) of a workdir's model or a model directory."""
+  if model:
+    from regjax import model_dir
+    loaded = model_dir.load_model(model)
+    if loaded.input_keys != ("sequence",):
+      raise UserError(f"--mode=variants needs a DNA sequence model; {model} takes "
+                      f"{', '.join(loaded.input_keys)}")
+    return loaded.log_odds, loaded.spec["inputs"]["length"], model
+  trainer, params = evaluation.load_trained(workdir)
+  if trainer.dataset.input_keys != ("sequence",):
+    raise UserError(f"--mode=variants needs a DNA sequence model; {workdir} holds a "
+                    f"{trainer.dataset.name} model")
+  return (lambda x: trainer.log_odds(params, {"sequence": x}),
+          trainer.dataset.splits["train"]["sequence"].shape[1], workdir)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
   return 0.5 * (1 + np.tanh(0.5 * x))
 
 
-def score_variants(workdir: str, output: str | None, vcf: str | None = None,
+def score_variants(workdir: str | None, output: str | None, vcf: str | None = None,
                    genome: str | None = None, ref_fasta: str | None = None,
-                   alt_fasta: str | None = None, both_strands: bool = False) -> str:
+                   alt_fasta: str | None = None, both_strands: bool = False,
+                   model: str | None = None) -> str:
   """Runs --mode=variants (module docstring); returns the TSV path."""
   if vcf and (ref_fasta or alt_fasta) or not (vcf or (ref_fasta and alt_fasta)):
     raise UserError("--mode=variants needs --vcf=FILE with --genome=FASTA, or "
                     "--ref_fasta=FILE with --alt_fasta=FILE")
   if vcf and not genome:
     raise UserError("--vcf needs --genome=FASTA (the assembly the VCF's positions refer to)")
-  trainer, params = evaluation.load_trained(workdir)
-  if trainer.dataset.input_keys != ("sequence",):
-    raise UserError(f"--mode=variants needs a DNA sequence model; {workdir} holds a "
-                    f"{trainer.dataset.name} model")
+  if model and not output:
+    raise UserError("--mode=variants --model=... needs --output=FILE (there is no workdir)")
+  log_odds, length, _ = _dna_model(workdir, model)
   path = predict.output_path(workdir, vcf or ref_fasta, output, "variants")
-  length = trainer.dataset.splits["train"]["sequence"].shape[1]
   if vcf:
     from regjax.prepare.genome import Genome
     variants = read_vcf(vcf)
@@ -173,8 +189,8 @@ def score_variants(workdir: str, output: str | None, vcf: str | None = None,
   else:
     variants, refs, alts = paired_fasta(ref_fasta, alt_fasta)
     notes = ["" if v.pos else "the two sequences are identical" for v in variants]
-  ref_odds = score_alleles(trainer, params, refs, both_strands)
-  alt_odds = score_alleles(trainer, params, alts, both_strands)
+  ref_odds = score_alleles(log_odds, length, refs, both_strands)
+  alt_odds = score_alleles(log_odds, length, alts, both_strands)
   rows = []
   for v, r, a, note in zip(variants, ref_odds, alt_odds, notes):
     scored = not note.startswith("ALT")

@@ -143,6 +143,16 @@ def test_paired_fasta_and_both_strands(dna_workdir, tmp_path):
   logit = lambda p: np.log(p / (1 - p))
   np.testing.assert_allclose(logit(np.array([float(r[5]) for r in trainer_rows])), expected,
                              rtol=1e-3, atol=1e-3)
+  # The same through an exported model directory, with no workdir.
+  from regjax import export
+  export.export_workdir(str(dna_workdir), str(tmp_path / "model"))
+  exported = variants.score_variants(None, str(tmp_path / "exported.tsv"),
+                                     ref_fasta=str(tmp_path / "ref.fa"),
+                                     alt_fasta=str(tmp_path / "alt.fa"), both_strands=True,
+                                     model=str(tmp_path / "model"))
+  np.testing.assert_allclose(
+      [float(line.split("\t")[8]) for line in open(exported).read().splitlines()[1:]],
+      [float(r[8]) for r in trainer_rows], rtol=1e-4, atol=1e-5)
   (tmp_path / "other.fa").write_text(">x\nACGT\n")
   with pytest.raises(DataFormatError, match="record ids differ"):
     variants.score_variants(str(dna_workdir), str(tmp_path / "bad.tsv"),
