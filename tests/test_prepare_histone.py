@@ -221,7 +221,7 @@ def test_bundled_counts_round_trip_through_bigwig_and_train_the_same(tmp_path, c
   results = {}
   for source in ("bundled", "prepared"):
     config = load_config("deepchrome", "runlocal")
-    config.data.cell = cell
+    config.data.cell, config.train.num_epochs = cell, 1
     if source == "prepared":
       config.data.archive_dir = str(tmp_path / "archive")
     results[source] = train.train_and_evaluate(config, str(tmp_path / f"run_{source}"))
@@ -241,8 +241,15 @@ def test_every_histone_model_trains_on_three_prepared_marks(k562, tmp_path, mode
   assert results["data"]["mark_names"] == ["H3K4me3", "H3K27me3", "H3K27ac"]
   assert np.isfinite(results["history"][0]["train_loss"])
   assert results["test"]["num_examples"] == 6
+  # Exported, the model predicts the prepared genes as its workdir does, without the data.
+  from regjax import export, predict
+  test_file = str(cell / "classification" / "test.csv")
+  expected = predict.predict_file(str(tmp_path / model), test_file, str(tmp_path / "w.tsv"))
+  export.export_workdir(str(tmp_path / model), str(tmp_path / "model"))
+  got = predict.predict_file(None, test_file, str(tmp_path / "m.tsv"), model=str(tmp_path / "model"))
+  scores = lambda path: [float(r.split("\t")[1]) for r in open(path).read().splitlines()[1:]]
+  np.testing.assert_allclose(scores(got), scores(expected), rtol=1e-5, atol=1e-6)
   if model == "deepchrome":  # the unlabelled files of the same tracks are scored by --mode=predict
-    from regjax import predict
     histone.prepare_histone(_k562_job(tmp_path / "new", expression=None, split="none"),
                             progress=False)
     scores = predict.predict_file(str(tmp_path / model),
