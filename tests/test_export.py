@@ -54,6 +54,7 @@ def test_exported_models_predict_like_their_workdirs_without_data(tmp_path, monk
                              rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_the_command_line_predicts_with_the_shipped_model(tmp_path):
   out = tmp_path / "scores.tsv"
   done = subprocess.run([sys.executable, "-m", "regjax.main", "--mode=predict",

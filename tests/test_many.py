@@ -73,6 +73,7 @@ def test_exactly_one_kind_of_members():
     many.member_setups(config)
 
 
+@pytest.mark.slow
 def test_differential_seed_members_equal_single_runs(tmp_path):
   """Regression-type tasks (standardised targets) train as seed members too; folds/cells refuse."""
   def deepdiff(seed=TEST_SEED, **train_fields):

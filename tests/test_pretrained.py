@@ -33,6 +33,7 @@ def test_legacy_reader_gives_every_tensor_of_the_published_file():
   assert sum(v.size for v in state.values()) == 55_681  # AttentiveChrome's published count
 
 
+@pytest.mark.slow
 def test_imported_model_reproduces_the_original_outputs(tmp_path):
   out = tmp_path / "e003"
   done = subprocess.run([sys.executable, "-m", "regjax.import_weights", "attentivechrome",
