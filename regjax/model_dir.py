@@ -25,17 +25,20 @@ import numpy as np
 import regjax
 from regjax import models, steps, tasks
 from regjax.errors import DataFormatError, UserError
+from regjax.workdir import os_error
+from regjax.writing import atomic_text_file, refuse_existing
 
 FORMAT = "regjax-model"
 FORMAT_VERSION = 1
 PRETRAINED_DIR = pathlib.Path(__file__).parent / "pretrained" / "models"
 
 
-def _flatten(tree, prefix=""):
+def _flatten(tree, prefix="") -> dict:
+  """{"a/b/c": leaf} of a nested dict of parameters (arrays or shape structs)."""
   out = {}
   for key, value in tree.items():
     path = f"{prefix}/{key}" if prefix else key
-    out.update(_flatten(value, path) if isinstance(value, dict) else {path: np.asarray(value)})
+    out.update(_flatten(value, path) if hasattr(value, "items") else {path: value})
   return out
 
 
@@ -53,7 +56,6 @@ def _unflatten(flat: dict[str, np.ndarray]) -> dict:
 def write_model_dir(path: str | os.PathLike, model_config: dict, params, task: dict,
                     inputs: dict, classes: dict, provenance: dict) -> pathlib.Path:
   """Writes a model directory (refusing an existing non-empty folder); returns its path."""
-  from regjax.prepare.writing import refuse_existing
   path = pathlib.Path(path)
   refuse_existing(path)
   spec = {"format": FORMAT, "format_version": FORMAT_VERSION, "model": dict(model_config),
@@ -62,10 +64,10 @@ def write_model_dir(path: str | os.PathLike, model_config: dict, params, task: d
   try:
     path.mkdir(parents=True, exist_ok=True)
     np.savez(path / "params.npz", **_flatten(jax.tree.map(np.asarray, params)))
-    (path / "model.json").write_text(json.dumps(spec, indent=2) + "\n")
   except OSError as e:
-    from regjax.workdir import os_error
     raise os_error(str(path), e) from None
+  with atomic_text_file(path / "model.json") as f:  # last: a folder without it is no model
+    f.write(json.dumps(spec, indent=2) + "\n")
   return path
 
 
@@ -175,17 +177,9 @@ def _check_params(model: LoadedModel, path: pathlib.Path) -> None:
     example = [jnp.zeros((1, inputs["length"], 4))]
   expected = jax.eval_shape(lambda: model.module.init(
       {"params": jax.random.key(0), "dropout": jax.random.key(0)}, *example, train=False))["params"]
-  want = {k: tuple(s.shape) for k, s in _flatten_shapes(expected).items()}
+  want = {k: tuple(s.shape) for k, s in _flatten(expected).items()}
   have = {k: tuple(v.shape) for k, v in _flatten(model.params).items()}
   if want != have:
     diff = sorted(set(want.items()) ^ set(have.items()))[:3]
     raise DataFormatError(path / "params.npz", "parameters do not fit the architecture in "
                           f"model.json, e.g. {diff}")
-
-
-def _flatten_shapes(tree, prefix=""):
-  out = {}
-  for key, value in tree.items():
-    path = f"{prefix}/{key}" if prefix else key
-    out.update(_flatten_shapes(value, path) if isinstance(value, dict) else {path: value})
-  return out

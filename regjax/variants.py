@@ -26,9 +26,10 @@ import sys
 
 import numpy as np
 
-from regjax import evaluation, predict, workdir as workdirs
+from regjax import evaluation, predict
 from regjax.datasets import sequences as seq_io, textio
 from regjax.errors import DataFormatError, UserError
+from regjax.writing import atomic_text_file
 
 _BASES = set("ACGTN")
 COLUMNS = ("id", "chrom", "pos", "ref", "alt", "ref_score", "alt_score", "delta_probability",
@@ -102,15 +103,16 @@ def variant_windows(variants: list[Variant], genome, length: int, vcf_path):
       raise DataFormatError(vcf_path, f"variant {v.id} at {v.chrom}:{v.pos}: REF is {v.ref} but "
                             f"the genome {genome.path} has {found} (another assembly?)", v.line)
     reference = genome.fetch(chrom, start, start + length)
+    refs.append(reference)
     if not is_sequence_allele(v.alt):
-      refs.append(reference), alts.append(reference)
+      alts.append(reference)
       notes.append(f"ALT {v.alt} is not a sequence allele; not scored")
       continue
     # Enough genome to the right to refill a deletion, then trim to the same window.
     right = genome.fetch(chrom, v.pos - 1 + len(v.ref),
                          min(genome.length(chrom), start + length + len(v.ref)))
-    alternative = (reference[:left] + v.alt + right)[:length]
-    refs.append(reference), alts.append(alternative.ljust(length, "N")), notes.append("")
+    alts.append((reference[:left] + v.alt + right)[:length].ljust(length, "N"))
+    notes.append("")
   return refs, alts, notes
 
 
@@ -197,14 +199,9 @@ def score_variants(workdir: str | None, output: str | None, vcf: str | None = No
     values = ([f"{_sigmoid(r):.6g}", f"{_sigmoid(a):.6g}", f"{_sigmoid(a) - _sigmoid(r):.6g}",
                f"{a - r:.6g}"] if scored else ["", "", "", ""])
     rows.append([v.id, v.chrom, str(v.pos), v.ref, v.alt, *values, note])
-  try:
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path + ".tmp", "w") as f:
-      f.write("\t".join(COLUMNS) + "\n")
-      f.writelines("\t".join(row) + "\n" for row in rows)
-    os.replace(path + ".tmp", path)
-  except OSError as e:
-    raise workdirs.os_error(path, e) from None
+  with atomic_text_file(path) as f:
+    f.write("\t".join(COLUMNS) + "\n")
+    f.writelines("\t".join(row) + "\n" for row in rows)
   unscored = sum(1 for n in notes if n.startswith("ALT"))
   if unscored:
     print(f"note: {unscored} of {len(rows)} alleles are symbolic (not sequence) and were not "

@@ -200,6 +200,23 @@ class CsvLayout:
   labelled: bool
 
 
+def _header_and_first_gene(path, layout, is_header, gene_of) -> tuple[list | None, int, int]:
+  """(the header fields or None, the first gene's row count, its column count) of a bin file;
+  `is_header(fields)` tells a header row, `gene_of(fields)` a row's gene."""
+  header, first_gene, num_bins, columns = None, None, 0, 0
+  for line_no, fields in _data_rows(path, None, layout):
+    if line_no == 1 and is_header(fields):
+      header = fields
+      continue
+    gene = gene_of(fields)
+    first_gene = gene if first_gene is None else first_gene
+    if gene != first_gene:
+      break
+    columns = columns or len(fields)
+    num_bins += 1
+  return header, max(num_bins, 1), columns
+
+
 def sniff_deepchrome_csv(path: str | os.PathLike) -> CsvLayout:
   """Reads the header row (if any) and the first gene's rows of a DeepChrome-layout file.
 
@@ -210,30 +227,22 @@ def sniff_deepchrome_csv(path: str | os.PathLike) -> CsvLayout:
   Raises:
     DataFormatError: empty file, or a header-less file of another column count.
   """
-  first_gene, num_bins, header, columns = None, 0, None, 0
-  for line_no, fields in _data_rows(path, None, ("GeneID", "BinID", "<marks...>", "[Label]")):
-    if line_no == 1 and len(fields) > 2 and not _is_number(fields[1]):
-      header = fields
-      continue
-    columns = columns or len(fields)
-    if first_gene is None:
-      first_gene = fields[0]
-    if fields[0] != first_gene:
-      break
-    num_bins += 1
+  header, num_bins, columns = _header_and_first_gene(
+      path, ("GeneID", "BinID", "<marks...>", "[Label]"),
+      lambda fields: len(fields) > 2 and not _is_number(fields[1]), lambda fields: fields[0])
   if header is not None:
     labelled = header[-1].lower() == "label"
     marks = tuple(header[2:-1] if labelled else header[2:])
     if not marks:
       raise DataFormatError(path, "header names no mark columns; expected "
                             "GeneID,BinID,<marks...>[,Label]", 1)
-    return CsvLayout(marks, max(num_bins, 1), labelled)
+    return CsvLayout(marks, num_bins, labelled)
   if columns not in (7, 8):
     raise DataFormatError(path, f"found {columns} comma-separated columns and no header row; a "
                           "file without a header must hold GeneID,BinID,"
                           f"{','.join(DEEPCHROME_MARKS)}[,Label]; name other marks in a header "
                           "row GeneID,BinID,<marks...>[,Label]", 1)
-  return CsvLayout(DEEPCHROME_MARKS, max(num_bins, 1), columns == 8)
+  return CsvLayout(DEEPCHROME_MARKS, num_bins, columns == 8)
 
 
 def read_deepchrome_csv(path: str | os.PathLike, num_bins: int = 100, labelled: bool = True,
@@ -276,18 +285,11 @@ def read_deepchrome_csv(path: str | os.PathLike, num_bins: int = 100, labelled: 
 def sniff_remc_csv(path: str | os.PathLike) -> CsvLayout:
   """The marks (header row `ENSGID_SYMBOL_BIN,<marks...>`, else the five REMC marks) and the
   bins of the first gene of a REMC/DeepDiff-layout file."""
-  first_gene, num_bins, marks = None, 0, REMC_MARKS
-  for line_no, fields in _data_rows(path, None, ("ENSGID_SYMBOL_BIN", "<marks...>")):
-    if line_no == 1 and len(fields) > 1 and not any(_is_number(x) for x in fields[1:]):
-      marks = tuple(fields[1:])
-      continue
-    gene = fields[0].rpartition("_")[0]
-    if first_gene is None:
-      first_gene = gene
-    if gene != first_gene:
-      break
-    num_bins += 1
-  return CsvLayout(marks, max(num_bins, 1), False)
+  header, num_bins, _ = _header_and_first_gene(
+      path, ("ENSGID_SYMBOL_BIN", "<marks...>"),
+      lambda fields: len(fields) > 1 and not any(_is_number(x) for x in fields[1:]),
+      lambda fields: fields[0].rpartition("_")[0])
+  return CsvLayout(tuple(header[1:]) if header else REMC_MARKS, num_bins, False)
 
 
 def read_remc_csv(path: str | os.PathLike, num_bins: int = 200,

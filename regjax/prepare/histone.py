@@ -25,7 +25,7 @@ import tqdm
 
 from regjax.errors import UserError
 from regjax.prepare import annotation, tables, tracks as track_io
-from regjax.prepare.writing import atomic_text_file, refuse_existing
+from regjax.writing import atomic_text_file, refuse_existing
 
 SPLIT_CHOICES = ("random", "chromosomes", "none")
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from regjax.errors import UserError
 from regjax.prepare import annotation, histone, tables
-from regjax.prepare.writing import atomic_text_file, refuse_existing
+from regjax.writing import atomic_text_file, refuse_existing
 
 
 def _write_remc_split(path: pathlib.Path, mark_names, gene_ids, marks: np.ndarray) -> None:

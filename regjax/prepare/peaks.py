@@ -21,7 +21,6 @@ from __future__ import annotations
 import bisect
 import collections
 import dataclasses
-import gzip
 import json
 import os
 
@@ -31,7 +30,7 @@ import tqdm
 from regjax.datasets import sequences as seq_io, textio
 from regjax.errors import DataFormatError, UserError
 from regjax.prepare.genome import Genome
-from regjax.prepare.writing import atomic_text_file, refuse_existing
+from regjax.writing import atomic_text_file, refuse_existing
 
 NEGATIVES = ("shuffled", "genomic", "none")
 
@@ -158,9 +157,9 @@ def _genomic_negatives(job, genome, positives, occupied, rng, progress: bool):
   bar.close()
   if not pool:
     raise UserError("no background window could be drawn (every draw hit a peak or N bases)")
-  order = np.argsort([gc_share(s) for _, _, s in pool], kind="stable")
-  pool = [pool[i] for i in order]
-  pool_gc = np.array([gc_share(s) for _, _, s in pool])
+  gc_all = np.array([gc_share(s) for _, _, s in pool])
+  order = np.argsort(gc_all, kind="stable")
+  pool, pool_gc = [pool[i] for i in order], gc_all[order]
   used = np.zeros(len(pool), bool)
   negatives, differences = [], []
   for p in rng.permutation(len(positives)):
@@ -239,23 +238,13 @@ def prepare_sequences(job: SequencesJob, progress: bool = True) -> dict:
 
 
 def _write(path: str, records) -> None:
-  kind = output_format(path)
-  lines = ([f">{name} {label}\n{sequence}\n" for name, sequence, label in records]
-           if kind == "fasta" else
-           ["FoldID\tEventID\tseq\tBound\n"] + [f"A\t{name}\t{sequence}\t{label}\n"
-                                               for name, sequence, label in records])
-  if path.endswith(".gz"):
-    tmp = path + ".tmp"
-    try:
-      with gzip.open(tmp, "wt") as f:
-        f.writelines(lines)
-      os.replace(tmp, path)
-    except OSError as e:
-      from regjax.workdir import os_error
-      raise os_error(path, e) from None
+  if output_format(path) == "fasta":
+    lines = [f">{name} {label}\n{sequence}\n" for name, sequence, label in records]
   else:
-    with atomic_text_file(path) as f:
-      f.writelines(lines)
+    lines = ["FoldID\tEventID\tseq\tBound\n"] + [f"A\t{name}\t{sequence}\t{label}\n"
+                                                 for name, sequence, label in records]
+  with atomic_text_file(path) as f:
+    f.writelines(lines)
 
 
 def print_summary(summary: dict) -> None:

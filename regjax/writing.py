@@ -1,8 +1,9 @@
-"""Writing prepared files: never over an existing result, never half a file, OS failures in words."""
+"""Writing results: never over an existing one, never half a file, OS failures in words."""
 
 from __future__ import annotations
 
 import contextlib
+import gzip
 import os
 import pathlib
 
@@ -19,7 +20,8 @@ def refuse_existing(path: str | os.PathLike) -> None:
 
 @contextlib.contextmanager
 def atomic_text_file(path: str | os.PathLike):
-  """Opens `path.tmp` for writing and renames it to `path` once the block ends without error.
+  """Opens `path.tmp` for writing (gzipped when `path` ends in .gz) and renames it to `path` once
+  the block ends without error.
 
   Raises:
     UserError: naming the path and the cause when the OS refuses (missing folder, full disk).
@@ -28,7 +30,8 @@ def atomic_text_file(path: str | os.PathLike):
   tmp = path.with_name(path.name + ".tmp")
   try:
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(tmp, "w", newline="\n") as f:
+    opener = gzip.open(tmp, "wt") if path.name.endswith(".gz") else open(tmp, "w", newline="\n")
+    with opener as f:
       yield f
     os.replace(tmp, path)
   except OSError as e:
