@@ -2,9 +2,12 @@
 
 Modes: train (default; resumes an interrupted run in the same workdir), evaluate (re-evaluates the
 best checkpoint of a workdir), interpret (every interpretation method that applies, written to
-WORKDIR/interpret/ with an index.md), predict (scores --input=FILE with the trained model and writes
-a TSV to --output, or to a new file under WORKDIR/predict/), variants (a DNA model's scores of the
-two alleles of every variant of --vcf with --genome, or of --ref_fasta/--alt_fasta pairs). Any config field can be overridden:
+WORKDIR/interpret/ with an index.md; with --input=FILE on that file's examples), predict (scores
+--input=FILE with the trained model and writes a TSV to --output, or to a new file under
+WORKDIR/predict/), variants (a DNA model's scores of the two alleles of every variant of --vcf with
+--genome, or of --ref_fasta/--alt_fasta pairs), export (the best checkpoint as a model directory,
+--output=DIR). predict, interpret and variants also take --model=DIR (a model directory or
+pretrained:NAME) instead of --config and --workdir. Any config field can be overridden:
 --config.train.num_epochs=5 (`regjax.config_loader`).
 A mistake on the command line, in the input data or an OS failure (a full disk, a path under a
 file) ends with one `error: ...` line and exit code 2.
@@ -28,12 +31,14 @@ flags.DEFINE_string("config", None, "Experiment config file (configs/*.py[:args]
 flags.DEFINE_string("workdir", None, "Folder for checkpoints, metrics and results.")
 flags.DEFINE_enum("mode", "train", ["train", "evaluate", "interpret", "predict", "variants",
                                     "export"], "What to do with the workdir.")
-flags.DEFINE_string("model", None, "--mode=predict/variants: a model directory (or "
-                    "pretrained:NAME) instead of a workdir; no --config or --workdir needed.")
-flags.DEFINE_string("input", None, "--mode=predict: the file(s) to score (comma-separated pair "
-                    "for DeepDiff).")
+flags.DEFINE_string("model", None, "--mode=predict/interpret/variants: a model directory (or "
+                    "pretrained:NAME) instead of a workdir; no --workdir needed (--config only "
+                    "for its interpret settings).")
+flags.DEFINE_string("input", None, "--mode=predict/interpret: the file(s) to score or explain "
+                    "(comma-separated pair for DeepDiff).")
 flags.DEFINE_string("output", None, "--mode=predict/variants: the TSV to write (must not exist); "
-                    "--mode=export: the model directory to write.")
+                    "--mode=export: the model directory to write; --mode=interpret --model: the "
+                    "report folder to write.")
 flags.DEFINE_string("vcf", None, "--mode=variants: the VCF of variants to score (with --genome).")
 flags.DEFINE_string("genome", None, "--mode=variants: the genome FASTA the VCF refers to.")
 flags.DEFINE_string("ref_fasta", None, "--mode=variants: reference alleles as FASTA records ...")
@@ -91,7 +96,7 @@ def _run(config) -> None:
     variants.score_variants(FLAGS.workdir, FLAGS.output, FLAGS.vcf, FLAGS.genome,
                             FLAGS.ref_fasta, FLAGS.alt_fasta, FLAGS.both_strands)
   elif FLAGS.mode == "interpret":
-    report.interpret_workdir(config, FLAGS.workdir)
+    report.interpret_workdir(config, FLAGS.workdir, FLAGS.input)
   else:
     runner.run(FLAGS.mode, config, FLAGS.workdir)
 
@@ -100,16 +105,26 @@ def main(argv: list[str]) -> None:
   if len(argv) > 1:
     _fail(f"unexpected arguments: {' '.join(argv[1:])}")
   if FLAGS.model:
-    if FLAGS.mode not in ("predict", "variants") or (FLAGS.mode == "predict" and not FLAGS.input):
-      _fail("--model=DIR is for --mode=predict --input=FILE --output=FILE and --mode=variants")
+    if FLAGS.mode not in ("predict", "interpret", "variants"):
+      _fail("--model=DIR is for --mode=predict, --mode=interpret and --mode=variants")
+    if FLAGS.mode in ("predict", "interpret") and not FLAGS.input:
+      _fail(f"--mode={FLAGS.mode} --model=... needs --input=FILE (the examples)")
+    if FLAGS.mode == "interpret" and not FLAGS.output:
+      _fail("--mode=interpret --model=... needs --output=FOLDER (a new folder for the report)")
     try:
       if FLAGS.mode == "predict":
         predict.predict_file(None, FLAGS.input, FLAGS.output, FLAGS.model)
+      elif FLAGS.mode == "interpret":
+        config = config_loader.load_config(FLAGS.config, _overrides) if FLAGS.config else None
+        logging.set_verbosity(logging.WARNING)
+        report.interpret_model_dir(config, FLAGS.model, FLAGS.input, FLAGS.output)
       else:
         variants.score_variants(None, FLAGS.output, FLAGS.vcf, FLAGS.genome, FLAGS.ref_fasta,
                                 FLAGS.alt_fasta, FLAGS.both_strands, FLAGS.model)
     except UserError as e:
       _fail(str(e))
+    except OSError as e:
+      _fail(f"{e.filename or FLAGS.output}: {e.strerror or e}")
     return
   if FLAGS.mode == "export" and not FLAGS.output:
     _fail("--mode=export needs --output=DIR (a new folder for the model directory)")

@@ -7,8 +7,15 @@ Layout:
   "classes": what the score means, "provenance": where it came from, "regjax_version"};
 * `params.npz`: every parameter, keyed by its path in the parameter tree (`a/b/c`).
 
+An exported many-model run is a folder of member model directories (`<member>/`) with a
+`model.json` of its own: {"format", "format_version", "ensemble": {"kind": "seeds" | "folds" |
+"cells", "members": [...], "combine": "mean" | null}, "provenance", "regjax_version"}.
+Seeds and folds combine into the ensemble the run scored (the mean of the members' scores); cells
+do not combine (one model per cell: load `DIR/<cell>`).
+
 `load_model(DIR)` (also `regjax.load_model`) returns a `LoadedModel` with `predict(inputs)`
-(batched, jitted), `apply_fn` / `params` for the interpretation functions, and `describe()`.
+(batched, jitted), `apply_fn` / `params` for the interpretation functions, and `describe()`; for
+an ensemble an `EnsembleModel` (`predict`, `log_odds`, `describe`, `members`: interpret a member).
 `pretrained:NAME` names a model directory shipped in the package (`regjax/pretrained/models/`).
 """
 
@@ -67,6 +74,21 @@ def write_model_dir(path: str | os.PathLike, model_config: dict, params, task: d
   except OSError as e:
     raise os_error(str(path), e) from None
   with atomic_text_file(path / "model.json") as f:  # last: a folder without it is no model
+    f.write(json.dumps(spec, indent=2) + "\n")
+  return path
+
+
+def write_ensemble_dir(path: str | os.PathLike, members: list[str], kind: str,
+                       combine: str | None, provenance: dict) -> pathlib.Path:
+  """Writes the ensemble's model.json into `path`, whose member folders are already written."""
+  path = pathlib.Path(path)
+  for name in members:
+    if not (path / name / "model.json").is_file():
+      raise UserError(f"{path / name} is not a model directory")
+  spec = {"format": FORMAT, "format_version": FORMAT_VERSION,
+          "ensemble": {"kind": kind, "members": list(members), "combine": combine},
+          "provenance": provenance, "regjax_version": regjax.__version__}
+  with atomic_text_file(path / "model.json") as f:
     f.write(json.dumps(spec, indent=2) + "\n")
   return path
 
@@ -138,26 +160,67 @@ class LoadedModel:
     return "\n".join(lines)
 
 
-def load_model(spec: str | os.PathLike) -> LoadedModel:
-  """Reads a model directory (or `pretrained:NAME`).
+class EnsembleModel:
+  """Members of a many-model run whose scores average into the ensemble's (module docstring)."""
+
+  def __init__(self, path: pathlib.Path, spec: dict, members: list[LoadedModel]):
+    self.path, self.members = path, members
+    first = members[0]
+    self.task, self.input_keys = first.task, first.input_keys
+    self.spec = {**spec, "inputs": first.spec["inputs"], "model": first.spec["model"],
+                 "task": first.spec["task"], "classes": first.spec["classes"]}
+
+  def predict(self, *inputs: np.ndarray, batch_size: int = 256) -> np.ndarray:
+    """The mean of the members' scores [N]."""
+    return np.mean([m.predict(*inputs, batch_size=batch_size) for m in self.members], axis=0)
+
+  def log_odds(self, *inputs: np.ndarray, batch_size: int = 256) -> np.ndarray:
+    """log p / (1 - p) [N] of the ensemble's P(on) p (classification)."""
+    if self.task.name != "classification":
+      raise UserError(f"log-odds need a classification model; this one does {self.task.name}")
+    p = np.clip(self.predict(*inputs, batch_size=batch_size).astype(np.float64), 1e-12, 1 - 1e-12)
+    return np.log(p) - np.log1p(-p)
+
+  def describe(self) -> str:
+    ensemble = self.spec["ensemble"]
+    lines = [f"ensemble ({ensemble['combine']}) of {len(self.members)} {ensemble['kind']}: "
+             f"{', '.join(ensemble['members'])}"]
+    lines += [f"{k}: {v}" for k, v in self.spec["provenance"].items()]
+    return "\n".join(lines + ["first member: " + self.members[0].describe()])
+
+
+def _read_spec(path: pathlib.Path) -> dict:
+  meta = path / "model.json"
+  if not meta.is_file():
+    raise DataFormatError(path, "not a regjax model directory (no model.json)")
+  try:
+    spec = json.loads(meta.read_text())
+  except (json.JSONDecodeError, UnicodeDecodeError) as e:
+    raise DataFormatError(meta, f"not readable JSON ({e})") from None
+  if not isinstance(spec, dict) or spec.get("format") != FORMAT:
+    raise DataFormatError(meta, f"not a {FORMAT} description")
+  if spec.get("format_version") != FORMAT_VERSION:
+    raise DataFormatError(meta, f"format version {spec.get('format_version')}; this regjax "
+                          f"reads version {FORMAT_VERSION}")
+  return spec
+
+
+def load_model(spec: str | os.PathLike) -> LoadedModel | EnsembleModel:
+  """Reads a model directory (or `pretrained:NAME`, or an exported many-model run).
 
   Raises:
     DataFormatError: the folder is not a model directory, of another format version, or its
       parameters do not fit its architecture.
   """
   path = resolve(os.fspath(spec))
-  meta = path / "model.json"
-  if not meta.is_file():
-    raise DataFormatError(path, "not a regjax model directory (no model.json)")
-  try:
-    spec_ = json.loads(meta.read_text())
-  except (json.JSONDecodeError, UnicodeDecodeError) as e:
-    raise DataFormatError(meta, f"not readable JSON ({e})") from None
-  if not isinstance(spec_, dict) or spec_.get("format") != FORMAT:
-    raise DataFormatError(meta, f"not a {FORMAT} description")
-  if spec_.get("format_version") != FORMAT_VERSION:
-    raise DataFormatError(meta, f"format version {spec_.get('format_version')}; this regjax "
-                          f"reads version {FORMAT_VERSION}")
+  spec_ = _read_spec(path)
+  if "ensemble" in spec_:
+    ensemble = spec_["ensemble"]
+    if not ensemble.get("combine"):
+      raise UserError(f"{path} holds one model per {ensemble['kind'][:-1]} "
+                      f"({', '.join(ensemble['members'])}); load one of them, e.g. "
+                      f"{path / ensemble['members'][0]}")
+    return EnsembleModel(path, spec_, [load_model(path / name) for name in ensemble["members"]])
   try:
     with np.load(path / "params.npz") as data:
       params = _unflatten({k: data[k] for k in data.files})

@@ -77,7 +77,7 @@ def _sequence_inputs(path: str, length: int) -> tuple[dict, np.ndarray | None]:
     print(f"note: the model reads {length} bp: of {len(lengths)} sequences in {path}, "
           f"{cropped} were centre-cropped and {padded} N-padded to that length "
           "(input_length column)", file=sys.stderr)
-  arrays = {"id": np.array(data.ids), "sequence": sequences.one_hot(codes),
+  arrays = {"id": np.array(data.ids), "sequence": sequences.one_hot(codes), "codes": codes,
             "input_length": lengths}
   return arrays, data.labels if data.labelled else None
 
@@ -111,14 +111,20 @@ def read_inputs(paths: list[str], keys: tuple[str, ...], inputs: dict) -> tuple[
   return _histone_inputs(paths[0], inputs["num_bins"], tuple(inputs["mark_names"]))
 
 
-def predict_file(workdir: str | None, input_paths: str, output: str | None = None,
-                 model: str | None = None) -> str:
-  """Scores every example of the input file(s) with a workdir's best checkpoint, or with a model
-  directory (`model`: a path or pretrained:NAME; then --output is required); returns the TSV."""
+def input_files(input_paths: str) -> list[str]:
+  """The absolute paths of a comma-separated --input, each checked to be a file."""
   paths = [os.path.abspath(os.path.expanduser(p)) for p in input_paths.split(",") if p]
   for path in paths:
     if not os.path.isfile(path):
       raise UserError(f"input file {path} not found")
+  return paths
+
+
+def predict_file(workdir: str | None, input_paths: str, output: str | None = None,
+                 model: str | None = None) -> str:
+  """Scores every example of the input file(s) with a workdir's best checkpoint, or with a model
+  directory (`model`: a path or pretrained:NAME; then --output is required); returns the TSV."""
+  paths = input_files(input_paths)
   if model:
     from regjax import model_dir
     if not output:

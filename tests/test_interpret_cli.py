@@ -47,6 +47,51 @@ def test_interpret_histone_model(deepchrome_run):
   assert abs(sum(summary["saliency share per mark"].values()) - 1) < 0.01
 
 
+# A fresh interpreter in which the training data cannot be reached: no data set can be built, the
+# data dir is empty and the bundled samples' folder does not exist.
+_NO_DATA = """
+import pathlib, sys
+from regjax import datasets
+from regjax.datasets import histone_sources
+def no_data(*args, **kwargs):
+  raise AssertionError("a model directory must not read training data")
+datasets.create_dataset = no_data
+histone_sources.bundled_data_dir = lambda: pathlib.Path("/nonexistent/regjax-bundled")
+from regjax import main
+sys.argv = ["regjax.main", *sys.argv[1:]]
+main.run()
+"""
+
+
+def test_interpret_an_exported_model_without_its_data(deepchrome_run, tmp_path):
+  """Export, then interpret the same genes from the workdir and, in a fresh process that cannot
+  reach any training data, from the model directory: the same arrays."""
+  genes = tmp_path / "genes.csv"
+  genes.write_bytes((histone_sources.bundled_data_dir() / "deepchrome_toy" / "test.csv").read_bytes())
+  _cli("--config=configs/deepchrome.py", f"--workdir={deepchrome_run}", "--mode=export",
+       f"--output={tmp_path / 'model'}")
+  _cli("--config=configs/deepchrome.py:interpret_fast", f"--workdir={deepchrome_run}",
+       "--mode=interpret", f"--input={genes}")
+  env = {**os.environ, "REGJAX_DATA_DIR": str(tmp_path / "empty")}
+  args = ["--config=configs/deepchrome.py:interpret_fast", "--mode=interpret",
+          f"--model={tmp_path / 'model'}", f"--input={genes}"]
+  missing = subprocess.run([sys.executable, "-c", _NO_DATA, *args], cwd=REPO, env=env,
+                           capture_output=True, text=True)
+  assert missing.returncode == 2 and "needs --output=FOLDER" in missing.stderr
+  done = subprocess.run([sys.executable, "-c", _NO_DATA, *args, f"--output={tmp_path / 'out'}"],
+                        cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+  assert done.returncode == 0, done.stderr[-2000:]
+  from_workdir, from_model = os.path.join(deepchrome_run, "interpret-genes"), tmp_path / "out"
+  for name in ("saliency", "integrated_gradients", "class_optimization", "feature_maps"):
+    a, b = np.load(os.path.join(from_workdir, f"{name}.npz")), np.load(from_model / f"{name}.npz")
+    assert a.files == b.files
+    for key in a.files:
+      np.testing.assert_array_equal(a[key], b[key], err_msg=f"{name}.npz {key}")
+  summary = json.load(open(from_model / "summary.json"))
+  assert summary["examples"] == 10 and summary["groups from"] == f"the labels of {genes}"
+  assert summary["class optimisation scale from"] == "the training split (model.json)"
+
+
 def test_predict_both_histone_layouts(deepchrome_run, tmp_path):
   toy = histone_sources.bundled_data_dir() / "deepchrome_toy" / "test.csv"
   out = tmp_path / "toy.tsv"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from regjax import many, steps, train
+from regjax import export, many, model_dir, steps, train
 from regjax.trainer import Trainer
-from regjax.errors import ConfigError
+from regjax.errors import ConfigError, UserError
 from tests.conftest import TEST_SEED, load_config
 
 pytestmark = pytest.mark.slow
@@ -33,6 +33,24 @@ def test_seed_members_equal_single_runs(members_map, tmp_path):
       assert member[split]["auroc"] == pytest.approx(single[split]["auroc"], abs=1e-6)
   scores = results["ensemble"]["test"]
   assert scores["num_examples"] == 200 and 0.5 < scores["auroc"] <= 1.0
+  if members_map == "vmap":
+    _check_exported_seeds(str(tmp_path / "many"), str(tmp_path / "model"))
+
+
+def _check_exported_seeds(workdir, output):
+  """The export of a seeds run: each member and the ensemble predict the run's test scores."""
+  export.export_workdir(workdir, output)
+  marks = Trainer(load_config("deepchrome", "runlocal")).dataset.splits["test"]["marks"]
+  ensemble = model_dir.load_model(output)
+  assert [m.path.name for m in ensemble.members] == [f"seed{TEST_SEED}", f"seed{TEST_SEED + 1}"]
+
+  def run_scores(name):
+    rows = open(f"{workdir}/predictions/{name}").read().splitlines()[1:]
+    return [float(r.split("\t")[1]) for r in rows]
+  np.testing.assert_allclose(ensemble.predict(marks), run_scores("ensemble_test.tsv"), atol=2e-6)
+  for member in ensemble.members:
+    np.testing.assert_allclose(member.predict(marks),
+                               run_scores(f"{member.path.name}/test.tsv"), atol=2e-6)
 
 
 def test_patience_stops_each_member_where_its_single_run_stops(tmp_path):
@@ -60,6 +78,10 @@ def test_cell_members_and_folds(tmp_path):
   single.data.cell = "E003"
   alone = train.train_and_evaluate(single, str(tmp_path / "e003"))
   assert results["members"][0]["test"]["auroc"] == pytest.approx(alone["test"]["auroc"], abs=1e-6)
+  export.export_workdir(str(tmp_path / "cells"), str(tmp_path / "cell_models"))
+  with pytest.raises(UserError, match="one model per cell .E003, E123.; load one of them"):
+    model_dir.load_model(tmp_path / "cell_models")
+  assert model_dir.load_model(tmp_path / "cell_models" / "E123").spec["provenance"]["cell"] == "E123"
 
   folds = many.train_many(_config(num_folds=4), str(tmp_path / "folds"))
   validation_sizes = [m["valid"]["num_examples"] for m in folds["members"]]

@@ -27,6 +27,12 @@ import optax
 from regjax.interpret.core import model_score
 
 
+def mark_scale(marks: np.ndarray) -> np.ndarray:
+  """Each mark's 99th-percentile count [marks] (at least 1) of histone bins [N, T, marks]: x = 1
+  in a histone class-optimisation map stands for it."""
+  return np.maximum(np.percentile(marks, 99, axis=(0, 1)), 1.0)
+
+
 @functools.partial(jax.jit, static_argnames=("score", "shape", "target_class", "num_starts",
                                              "steps", "learning_rate", "l2", "clamp_each_step",
                                              "one_hot_start"))

@@ -1,7 +1,10 @@
-"""`--mode=interpret`: every interpretation method that applies to a trained workdir.
+"""`--mode=interpret`: every interpretation method that applies to a trained model.
 
-Writes `WORKDIR/interpret/`: one PNG per figure with its arrays beside it (`.npz`), a
-`summary.json`, and `index.md` that shows the figures in order. What runs depends on the model:
+The model is a workdir's best checkpoint, explained on its test split (`WORKDIR/interpret/`) or on
+the examples of `--input` files (`WORKDIR/interpret-<input>/`), or a model directory / pretrained
+model explained on `--input` files (`--output` folder; `regjax.interpret.subject`). Each folder has
+one PNG per figure with its arrays beside it (`.npz`), a `summary.json`, and `index.md` that shows
+the figures in order. What runs depends on the model:
 
 * histone classifiers/regressors (DeepChrome, AttentiveChrome, LSTM): gradient x input saliency and
   integrated gradients averaged over ON and OFF test genes (high/low expression for regression),
@@ -21,7 +24,9 @@ import time
 
 import numpy as np
 
-from regjax import evaluation, plotting, reporting
+from regjax import plotting, reporting
+from regjax.errors import UserError
+from regjax.interpret import subject
 from regjax.interpret import (attention_maps, best_window, class_optimization, feature_maps,
                               group_means, in_silico_mutagenesis, integrated_gradients, motif_match,
                               saliency, shuffled_baselines, temporal_outputs)
@@ -46,7 +51,7 @@ class Report:
     if arrays:
       np.savez_compressed(os.path.join(self.folder, f"{name}.npz"), **arrays)
     self.sections.append((name, description, os.path.basename(path)))
-    print(f"  wrote interpret/{name}.png")
+    print(f"  wrote {os.path.basename(self.folder)}/{name}.png")
 
   def write(self) -> None:
     lines = [f"# {self.title}", ""]
@@ -67,61 +72,82 @@ def _settings(config) -> dict:
   return settings
 
 
-def interpret_workdir(config, workdir: str) -> dict:
+def interpret_workdir(config, workdir: str, input_paths: str | None = None) -> dict:
   """Runs every applicable method on the best checkpoint of `workdir`; returns the summary.
 
-  The model and data come from the workdir's own config.json (what was trained); only the
-  `interpret` settings of `config` (num_sequences, num_plots, num_starts, steps, ig_steps) apply.
+  The model and data come from the workdir's own config.json (what was trained): its test split,
+  or the genes / sequences of `input_paths` (`--input`). Only the `interpret` settings of `config`
+  (num_sequences, num_plots, num_starts, steps, ig_steps) apply. Writes WORKDIR/interpret/ (or,
+  with `input_paths`, a new WORKDIR/interpret-<input name>[-N]/).
   """
+  folder = os.path.join(os.path.abspath(workdir), "interpret")
+  if input_paths:
+    folder = _new_folder(folder + "-" + (os.path.basename(input_paths.split(",")[0]).split(".")[0]
+                                         or "input"))
+  return interpret(subject.from_workdir(workdir, input_paths), folder, config)
+
+
+def interpret_model_dir(config, model: str, input_paths: str, output: str) -> dict:
+  """`--mode=interpret --model=DIR --input=FILE --output=FOLDER`: a model directory (or
+  pretrained:NAME) explained on the examples of `input_paths`, written to a new folder."""
+  from regjax.writing import refuse_existing
+  refuse_existing(output)
+  return interpret(subject.from_model_dir(model, input_paths), os.path.abspath(output), config)
+
+
+def _new_folder(base: str) -> str:
+  path, n = base, 1
+  while os.path.exists(path):
+    n += 1
+    path = f"{base}-{n}"
+  return path
+
+
+def interpret(subject_: subject.Subject, folder: str, config=None) -> dict:
+  """Every method that applies to `subject_` (a `regjax.interpret.subject.Subject`), written to
+  `folder` (index.md, PNGs, npz arrays, summary.json); returns the summary."""
   start = time.time()
-  trainer, params = evaluation.load_trained(workdir)
-  name = trainer.config.model.name
-  report = Report(os.path.join(os.path.abspath(workdir), "interpret"),
-                  f"Interpretation of {name} on {trainer.dataset.name}")
-  settings = _settings(config)
-  print(f"Interpreting {name} ({workdir})")
-  if trainer.dataset.input_keys == ("sequence",):
-    _dna(report, trainer, params, settings)
-  elif trainer.task.name == "differential":
-    _deepdiff(report, trainer, params)
+  report = Report(folder, f"Interpretation of {subject_.name} on {subject_.source}")
+  settings = _settings(config) if config is not None else dict(DEFAULTS)
+  print(f"Interpreting {subject_.name} on {subject_.source}")
+  report.summary["examples"] = int(len(subject_.examples["id"]))
+  report.summary["groups from"] = subject_.grouped_by
+  if subject_.input_keys == ("sequence",):
+    _dna(report, subject_, settings)
+  elif subject_.task == "differential":
+    _deepdiff(report, subject_)
   else:
-    _histone(report, trainer, params, settings)
+    _histone(report, subject_, settings)
   report.summary["time_s"] = round(time.time() - start, 1)
   report.write()
   print(f"Index: {os.path.join(report.folder, 'index.md')}")
   return report.summary
 
 
-def _groups(trainer, test) -> tuple[np.ndarray, dict]:
-  target = test[trainer.task.target_key]
-  if trainer.task.name == "classification":
-    return target, {1: "ON genes", 0: "OFF genes"}
-  return (target > np.median(target)).astype(int), {1: "high expression", 0: "low expression"}
-
-
-def _histone(report: Report, trainer, params, settings) -> None:
-  test = trainer.dataset.splits["test"]
-  marks, names = test["marks"], trainer.dataset.info["mark_names"]
-  groups, group_names = _groups(trainer, test)
-  apply_fn = trainer.model.apply
+def _histone(report: Report, subject_: subject.Subject, settings) -> None:
+  test, params, model = subject_.examples, subject_.params, subject_.module
+  marks, names = test["marks"], subject_.mark_names
+  groups, group_names = subject_.groups, subject_.group_names
+  apply_fn = model.apply
   maps = saliency(apply_fn, params, marks, method="gradient_x_input")
   report.add("saliency", plotting.plot_mark_heatmaps(
       group_means(maps, groups, group_names), names, signed=True,
       title="gradient x input, mean over test genes"),
       "Saliency (gradient x input of the ON log-odds / the prediction), every test gene; mean map "
-      "per group. Red pushes towards ON / higher expression.", maps=maps, gene_ids=test["gene_id"])
+      "per group. Red pushes towards ON / higher expression.", maps=maps, gene_ids=test["id"])
   ig = integrated_gradients(apply_fn, params, marks, steps=settings["ig_steps"])
   report.add("integrated_gradients", plotting.plot_mark_heatmaps(
       group_means(ig, groups, group_names), names, signed=True,
       title=f"integrated gradients (zero baseline, {settings['ig_steps']} steps)"),
       "Integrated gradients from an all-zero input, every test gene; mean map per group.",
-      attributions=ig, gene_ids=test["gene_id"])
+      attributions=ig, gene_ids=test["id"])
   report.summary["saliency share per mark"] = {
       n: round(float(s), 3) for n, s in zip(names, np.abs(maps).sum((0, 1)) / np.abs(maps).sum())}
-  if trainer.task.name == "classification":
+  if subject_.task == "classification":
     shape = marks.shape[1:]
     # x in [0, 1] means 0 .. a high count of each mark (99th percentile of the training bins).
-    scale = np.maximum(np.percentile(trainer.dataset.splits["train"]["marks"], 99, axis=(0, 1)), 1.0)
+    scale = subject_.input_scale
+    report.summary["class optimisation scale from"] = subject_.input_scale_from
     panels, arrays = {}, {"input_scale": scale}
     for cls, label in ((1, "ON"), (0, "OFF")):
       result = class_optimization(apply_fn, params, shape, cls, settings["num_starts"],
@@ -134,23 +160,23 @@ def _histone(report: Report, trainer, params, settings) -> None:
         panels, names, title=f"class optimisation (DeepChrome's 7_viz, lr 0.1, "
         f"{settings['steps']} steps, {settings['num_starts']} starts)"),
         "Inputs optimised to look ON and OFF to the model (clamped to [0, 1], divided by the max; "
-        "1 stands for each mark's 99th-percentile training count).",
+        f"1 stands for each mark's 99th-percentile count in {subject_.input_scale_from}).",
         **arrays)
-  if hasattr(trainer.model, "first_layer_activations"):
-    activations = feature_maps(trainer.model, params, marks)
+  if hasattr(model, "first_layer_activations"):
+    activations = feature_maps(model, params, marks)
     means = group_means(activations, groups, group_names)
     report.add("feature_maps", plotting.plot_mark_heatmaps(
         means, [f"f{i}" if i % 5 == 0 else "" for i in range(activations.shape[-1])],
         title="first-layer activations (filters x positions)"),
         "DeepChrome's feature maps: conv + ReLU outputs averaged over each group of test genes.",
         **{k.replace(" ", "_"): v for k, v in means.items()})
-  if hasattr(trainer.model, "attend"):
-    att = attention_maps(trainer.model, params, marks)
+  if hasattr(model, "attend"):
+    att = attention_maps(model, params, marks)
     _attention_by_group(report, att, groups, group_names, names,
                         "AttentiveChrome's bin-level (alpha) and mark-level (beta) attention "
                         "averaged over {name} ({count}); per-gene maps in attention_per_gene.npz.")
     np.savez_compressed(os.path.join(report.folder, "attention_per_gene.npz"),
-                        gene_ids=test["gene_id"], **att)
+                        gene_ids=test["id"], **att)
     report.summary["mean beta"] = {n: round(float(b), 3) for n, b in zip(names, att["beta"].mean(0))}
 
 
@@ -169,14 +195,12 @@ def _attention_by_group(report: Report, att: dict, groups: np.ndarray, group_nam
           caption.format(name=name, count=int(rows.sum())))
 
 
-def _deepdiff(report: Report, trainer, params) -> None:
+def _deepdiff(report: Report, subject_: subject.Subject) -> None:
   from regjax.models.deepdiff import channel_names
-  test = trainer.dataset.splits["test"]
-  names = trainer.dataset.info["mark_names"]
-  lfc = test["lfc"]
-  groups = np.where(lfc >= 2, 1, np.where(lfc <= -2, -1, 0))
-  group_names = {1: "genes up in B", -1: "genes down in B", 0: "unchanged genes"}
-  grad_a, grad_b = saliency(trainer.model.apply, params, (test["marks_a"], test["marks_b"]),
+  test, params, model = subject_.examples, subject_.params, subject_.module
+  names = subject_.mark_names
+  groups, group_names = subject_.groups, subject_.group_names
+  grad_a, grad_b = saliency(model.apply, params, (test["marks_a"], test["marks_b"]),
                             method="gradient_x_input")
   panels = {}
   for key, name in group_names.items():
@@ -187,21 +211,24 @@ def _deepdiff(report: Report, trainer, params) -> None:
                                                      title="gradient x input of the predicted lfc"),
              "Saliency of the predicted log2 fold change with respect to both cells' marks, mean "
              "over genes up, down and unchanged in cell B.", cell_a=grad_a, cell_b=grad_b,
-             gene_ids=test["gene_id"])
-  att = attention_maps(trainer.model, params, (test["marks_a"], test["marks_b"]))
-  channels = channel_names(trainer.config.model.variant, names)
+             gene_ids=test["id"])
+  att = attention_maps(model, params, (test["marks_a"], test["marks_b"]))
+  channels = channel_names(subject_.variant, names)
   _attention_by_group(report, att, groups, group_names, channels,
                       "Bin-level attention of every level-1 channel and the mark-level attention, "
                       "averaged over the test {name} ({count}).")
   np.savez_compressed(os.path.join(report.folder, "attention_per_gene.npz"),
-                      gene_ids=test["gene_id"], channels=np.array(channels), **att)
+                      gene_ids=test["id"], channels=np.array(channels), **att)
 
 
-def _dna(report: Report, trainer, params, settings) -> None:
-  test = trainer.dataset.splits["test"]
-  bound = np.flatnonzero(test["label"] == 1)[:settings["num_sequences"]]
+def _dna(report: Report, subject_: subject.Subject, settings) -> None:
+  test, params, model = subject_.examples, subject_.params, subject_.module
+  bound = np.flatnonzero(subject_.groups == 1)[:settings["num_sequences"]]
+  if not len(bound):
+    raise UserError(f"no bound sequences to interpret in {subject_.source} (grouped by "
+                    f"{subject_.grouped_by})")
   x, codes, ids = test["sequence"][bound], test["codes"][bound], test["id"][bound]
-  apply_fn = trainer.model.apply
+  apply_fn = model.apply
   planted = test.get("motif_start")
   sal = saliency(apply_fn, params, x, method="observed_base")
   ig = integrated_gradients(apply_fn, params, x, shuffled_baselines(codes), steps=settings["ig_steps"])
@@ -209,15 +236,15 @@ def _dna(report: Report, trainer, params, settings) -> None:
   np.savez_compressed(os.path.join(report.folder, "attributions.npz"), ids=ids, sequence=x,
                       saliency=sal, integrated_gradients=ig, ism=ism)
   temporal = None
-  if hasattr(trainer.model, "recurrent_output"):
-    temporal = temporal_outputs(trainer.model, params, x)
+  if hasattr(model, "recurrent_output"):
+    temporal = temporal_outputs(model, params, x)
     np.savez_compressed(os.path.join(report.folder, "temporal_outputs.npz"), ids=ids,
                         forward=temporal[0], backward=temporal[1])
   for i in range(min(settings["num_plots"], len(x))):
     marked = None
     if planted is not None:
       start = int(planted[bound[i]])
-      marked = (start, start + len(_planted_motif(trainer)))
+      marked = (start, start + len(_planted_motif(subject_)))
     report.add(f"sequence_{i}_{ids[i]}", plotting.plot_sequence_maps(
         x[i], {"saliency |grad| x input": sal[i], "integrated gradients": ig[i],
                "ISM delta": ism[i]},
@@ -248,7 +275,7 @@ def _dna(report: Report, trainer, params, settings) -> None:
              f"{settings['steps']} steps) as PWM logos.", bound=panels[0][1]["inputs"], unbound=panels[1][1]["inputs"],
              p_bound=panels[0][1]["p_class"], p_unbound=panels[1][1]["p_class"])
   if planted is not None:
-    motif = _planted_motif(trainer)
+    motif = _planted_motif(subject_)
     starts = planted[bound]
     windows = best_window(sal.sum(-1), len(motif))
     report.summary["saliency window overlaps planted motif"] = f"{np.mean(np.abs(windows - starts) < len(motif)):.1%}"
@@ -259,6 +286,6 @@ def _dna(report: Report, trainer, params, settings) -> None:
         motif_match(panels[0][1]["inputs"][panels[0][2]], motif)["pearson_r"], 3)
 
 
-def _planted_motif(trainer) -> np.ndarray:
+def _planted_motif(subject_: subject.Subject) -> np.ndarray:
   from regjax.datasets import simulation
-  return simulation.get_motif(trainer.dataset.info["motif"])
+  return simulation.get_motif(subject_.motif)
