@@ -42,13 +42,19 @@ def _init(module, *inputs):
 def test_linear_model_contributions_are_the_input_change_times_the_weights():
   x, ref = RNG.normal(size=(7, 10, 4)), RNG.normal(size=(7, 3, 10, 4))
   params = _init(_Linear(), jnp.asarray(x, jnp.float32))
-  result = dl.deeplift(_Linear().apply, params, x, ref, one_hot=True)
+  result = dl.deeplift(_Linear().apply, params, x, ref)
   w = np.asarray(params["Dense_0"]["kernel"])[:, 0].reshape(10, 4)
   np.testing.assert_allclose(result["contributions"], ((x[:, None] - ref) * w).mean(1),
                              rtol=1e-5, atol=1e-6)
-  # hypothetical: what each base would contribute, w[l, b] - sum_c w[l, c] ref[l, c]
+  # one-hot DNA: hypothetical contributions w[l, b] - sum_c w[l, c] ref[l, c]; the contributions
+  # at the observed base, with the same sum per position
+  dna = np.eye(4)[RNG.integers(0, 4, (7, 10))]
+  result = dl.deeplift(_Linear().apply, params, dna, ref, one_hot=True)
   expected = (w - (w * ref).sum(-1, keepdims=True)).mean(1)
   np.testing.assert_allclose(result["hypothetical"], expected, rtol=1e-5, atol=1e-6)
+  np.testing.assert_allclose(result["contributions"], expected * dna, rtol=1e-5, atol=1e-6)
+  np.testing.assert_allclose(result["contributions"].sum(-1),
+                             ((dna[:, None] - ref) * w).mean(1).sum(-1), rtol=1e-5, atol=1e-6)
 
 
 def test_one_relu_network_follows_the_rescale_rule_by_hand():

@@ -218,6 +218,60 @@ def dinucleotide_shuffle(codes: np.ndarray, rng: np.random.Generator) -> np.ndar
   return out
 
 
+def dinucleotide_shuffles(codes: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+  """`count` shuffles [N, count, L] of every sequence of codes [N, L], each drawn like
+  `dinucleotide_shuffle` (uniform over the sequences with the same dinucleotide counts and first
+  letter) but all at once: the last-exit trees, the exit orders and the walks of all N x count
+  shuffles are numpy array operations (about 50x faster than one `dinucleotide_shuffle` each;
+  another random stream, so not the same shuffles for the same seed)."""
+  dtype = np.asarray(codes).dtype
+  codes = np.asarray(codes, np.int64)
+  n, length = codes.shape
+  if length < 3 or n == 0:
+    return np.repeat(codes[:, None], count, axis=1)
+  src, dst = codes[:, :-1], codes[:, 1:]
+  # exits[n, v, j]: the j-th successor of letter v in sequence n (in order; padding -1)
+  order = np.argsort(src, axis=1, kind="stable")
+  src_sorted, dst_sorted = np.take_along_axis(src, order, 1), np.take_along_axis(dst, order, 1)
+  degree = np.stack([np.bincount(row, minlength=5) for row in src], 0)           # [N, 5]
+  start = np.concatenate([np.zeros((n, 1), np.int64), np.cumsum(degree, 1)[:, :-1]], 1)
+  rank = np.arange(length - 1)[None] - np.take_along_axis(start, src_sorted, 1)
+  width = int(degree.max())
+  exits = np.full((n, 5, width), -1, np.int64)
+  exits[np.arange(n)[:, None], src_sorted, rank] = dst_sorted
+  # one row per shuffle
+  exits, degree = np.repeat(exits, count, 0), np.repeat(degree, count, 0)       # [M, 5, W], [M, 5]
+  root, first = np.repeat(codes[:, -1], count), np.repeat(codes[:, 0], count)
+  rows = len(root)
+  letters = np.arange(5)[None]
+  choosing = (degree > 0) & (letters != root[:, None])                           # [M, 5]
+  last = np.zeros((rows, 5), np.int64)
+  pending = np.arange(rows)
+  while len(pending):
+    pick = (rng.random((len(pending), 5)) * np.maximum(degree[pending], 1)).astype(np.int64)
+    last[pending] = pick
+    target = np.take_along_axis(exits[pending], pick[..., None], 2)[..., 0]       # [P, 5]
+    node = np.where(choosing[pending], letters, root[pending, None])
+    for _ in range(5):  # follow last exits; a tree reaches the root from every letter
+      step = np.take_along_axis(target, np.clip(node, 0, 4), 1)
+      node = np.where(node == root[pending, None], node, step)
+    pending = pending[~np.all(node == root[pending, None], axis=1)]
+  keys = rng.random((rows, 5, width))
+  keys[np.arange(width)[None, None] >= degree[..., None]] = 3.0                   # padding last
+  keys[np.arange(rows)[:, None], letters, last] = np.where(choosing, 2.0, keys[
+      np.arange(rows)[:, None], letters, last])                                  # the last exit
+  walk = np.take_along_axis(exits, np.argsort(keys, axis=2), 2)                   # [M, 5, W]
+  out = np.empty((rows, length), np.int64)
+  out[:, 0] = current = first
+  used = np.zeros((rows, 5), np.int64)
+  every = np.arange(rows)
+  for i in range(1, length):
+    position = used[every, current]
+    used[every, current] = position + 1
+    out[:, i] = current = walk[every, current, position]
+  return out.reshape(n, count, length).astype(dtype)
+
+
 def _is_tree(last_exit: dict[int, int], root: int) -> bool:
   """True when following last exits from every letter reaches `root` without a cycle."""
   for start in last_exit:

@@ -14,8 +14,9 @@ DeepSHAP (Lundberg & Lee 2017) averages the contributions over several reference
 dinucleotide shuffles of each sequence (default 20, seeded: `shuffled_references`); for histone
 marks, zeros or a chosen background. For one-hot DNA the *hypothetical* contributions say what
 each of the four bases would contribute at each position: hyp[l, b] = mean over references of
-m[l, b] - sum_c m[l, c] ref[l, c] (the quantity TF-MoDISco reads); the actual contributions are
-hyp * x.
+m[l, b] - sum_c m[l, c] ref[l, c] (the quantity TF-MoDISco reads), and the contributions are
+reported at the observed base, hyp * x (their sum at a position is the same as that of
+(x - ref) * m over the four channels; the convention of DeepSHAP's genomics users and tangermeme).
 
 Everything is batched: a chunk of sequences times all of their references is one call of one
 jitted program (`chunk_size` sequences per call), compiled once per chunk shape.
@@ -72,8 +73,9 @@ def _chunk_fn(score, one_hot: bool):
       out["contributions"].append(per_ref.mean(axis=1))
       out["summed"] = out["summed"] + per_ref.reshape(per_ref.shape[:2] + (-1,)).sum(-1)
       if one_hot:
-        hyp = m - jnp.sum(m * r, axis=-1, keepdims=True)
-        out.setdefault("hypothetical", []).append(hyp.reshape(per_ref.shape).mean(axis=1))
+        hyp = (m - jnp.sum(m * r, axis=-1, keepdims=True)).reshape(per_ref.shape).mean(axis=1)
+        out["hypothetical"] = [hyp]
+        out["contributions"][-1] = hyp * x.reshape(per_ref.shape)[:, 0]  # at the observed bases
     return out
   return chunk
 
@@ -92,7 +94,8 @@ def deeplift(apply_fn, params, inputs, references, target=None, one_hot: bool = 
     chunk_size: examples per compiled call (each with all its K references).
 
   Returns:
-    {"contributions": like `inputs` ([N, ...]), "hypothetical": [N, L, 4] (one_hot),
+    {"contributions": like `inputs` ([N, ...]; for one_hot at the observed base),
+     "hypothetical": [N, L, 4] (one_hot),
      "delta": f(x) - f(reference) [N, K], "summed": the contributions' sum [N, K]}.
   """
   single = not isinstance(inputs, (tuple, list))
@@ -123,9 +126,8 @@ def _per_example(reference: np.ndarray, x: np.ndarray) -> np.ndarray:
 def shuffled_references(codes: np.ndarray, num_shuffles: int = 20, seed: int = 0) -> np.ndarray:
   """Dinucleotide shuffles [N, K, L, 4] (one-hot) of sequences given as codes [N, L]."""
   from regjax.datasets import sequences
-  rng = np.random.default_rng(seed)
-  shuffles = np.stack([[sequences.dinucleotide_shuffle(c, rng) for _ in range(num_shuffles)]
-                       for c in np.asarray(codes)])
+  shuffles = sequences.dinucleotide_shuffles(np.asarray(codes), num_shuffles,
+                                             np.random.default_rng(seed))
   return sequences.one_hot(shuffles)
 
 

@@ -171,15 +171,39 @@ def _maxima(eqn, values, paired):
     zx, zr, yx, yr = res
     gx = cotangents[0]
     cross = jnp.maximum(yx, yr) if "max" in eqn.primitive.name else jnp.minimum(yx, yr)
-    route_x = jax.vjp(f, zx)[1]
-    route_r = jax.vjp(f, zr)[1]
-    routed = route_x(gx * (cross - yr))[0] + route_r(gx * (yx - cross))[0]
+    routed = _route(eqn, f, zx, yx, gx * (cross - yr)) + _route(eqn, f, zr, yr, gx * (yx - cross))
     dz = zx - zr
     still = dz == 0
-    return jnp.where(still, route_x(gx)[0], routed / jnp.where(still, 1, dz)), jnp.zeros_like(zr)
+    return (jnp.where(still, _route(eqn, f, zx, yx, gx), routed / jnp.where(still, 1, dz)),
+            jnp.zeros_like(zr))
 
   op.defvjp(fwd, bwd)
   return [Pair(*op(values[0].x, values[0].r))]
+
+
+def _route(eqn, f, z, y, g):
+  """The gradient of f = a maximum at z, applied to g: g lands on the winning position. Pools
+  whose windows tile one axis (stride = window, no padding: every max pool of regjax) use an
+  equality mask, the first maximum of a tie winning, as `regjax.models.layers.max_pool_1d` does:
+  XLA's select-and-scatter, the generic gradient, is slow on CPU."""
+  params = eqn.params
+  if eqn.primitive.name in ("reduce_window_max", "reduce_window_min"):
+    dims, strides = params["window_dimensions"], params["window_strides"]
+    pooled = [i for i, d in enumerate(dims) if d > 1]
+    if (len(pooled) == 1 and tuple(dims) == tuple(strides)
+        and all(p == (0, 0) for p in params["padding"])
+        and all(d == 1 for d in (*params["base_dilation"], *params["window_dilation"]))):
+      axis, width = pooled[0], dims[pooled[0]]
+      count = y.shape[axis]
+      used = jax.lax.slice_in_dim(z, 0, count * width, axis=axis)
+      shape = used.shape[:axis] + (count, width) + used.shape[axis + 1:]
+      hit = used.reshape(shape) == jnp.expand_dims(y, axis + 1)
+      first = hit & (jnp.cumsum(hit, axis=axis + 1) == 1)
+      routed = (first * jnp.expand_dims(g, axis + 1)).reshape(used.shape)
+      pad = [(0, 0)] * z.ndim
+      pad[axis] = (0, z.shape[axis] - count * width)
+      return jnp.pad(routed, pad)
+  return jax.vjp(f, z)[1](g)[0]
 
 
 def _bilinear(eqn, values, paired):
