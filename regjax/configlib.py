@@ -119,13 +119,17 @@ def interpretation() -> ml_collections.ConfigDict:
       "num_starts": 16,        # class optimisation random starts
       "steps": 1000,           # class optimisation steps
       "ig_steps": 50,          # integrated-gradients steps
+      "shuffles": 20,          # DNA: dinucleotide-shuffled references per sequence (DeepSHAP)
+      "modisco_seqlets": 2000,  # DNA: TF-MoDISco's max seqlets per metacluster (motifs extra)
+      "modisco": True,         # DNA: run TF-MoDISco when modisco-lite is installed
   })
 
 
 def interpret_fast() -> ml_collections.ConfigDict:
   """A quick --mode=interpret (smoke tests, a first look)."""
   fast = interpretation()
-  fast.update({"num_sequences": 6, "num_plots": 1, "num_starts": 2, "steps": 50, "ig_steps": 8})
+  fast.update({"num_sequences": 6, "num_plots": 1, "num_starts": 2, "steps": 50, "ig_steps": 8,
+               "shuffles": 4, "modisco": False})
   return fast
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from regjax import datasets, evaluation, interpret, train
+from regjax.interpret import motifs
 from regjax.trainer import Trainer
 from regjax.datasets import simulation
 from tests.conftest import TEST_SEED, load_config
@@ -85,6 +86,19 @@ def test_class_optimization_recovers_the_motif(cnn):
   assert matches[int(np.argmax(result["p_class"]))] >= 0.6
   assert np.all(np.array(matches)[succeeded] >= 0.6)
   np.testing.assert_allclose(result["inputs"].sum(-1), 1.0, rtol=1e-5)  # PWM rows
+
+
+def test_learned_motifs_are_named_ctcf(cnn):
+  """The class-optimisation PWM and the DeepSHAP-backed filters, compared with JASPAR 2024 the
+  TOMTOM way, are named CTCF."""
+  trainer, params, x, _ = cnn
+  result = interpret.class_optimization(trainer.model.apply, params, (101, 4), target_class=1,
+                                        num_starts=8, pwm=True)
+  window, _ = motifs.informative_window(result["inputs"][int(np.argmax(result["p_class"]))], 20)
+  jaspar = motifs.Comparator(motifs.database("jaspar"))
+  matches = jaspar.compare(motifs.trim(window), top=3)
+  print("class-optimisation PWM:", [(m["motif_name"], f"{m['q_value']:.1e}") for m in matches])
+  assert "CTCF" in matches[0]["motif_name"] and matches[0]["q_value"] < 0.05
 
 
 def test_temporal_outputs_rise_across_the_motif(tmp_path_factory):

@@ -14,7 +14,10 @@ the figures in order. What runs depends on the model:
   (lfc <= -2) and unchanged in cell B;
 * DeepMotif: DeMo's saliency, integrated gradients (dinucleotide-shuffled baseline) and ISM of the
   first bound test sequences, temporal output values (RNN models), class optimisation of the bound
-  and unbound class as PWM logos; on simulated data the planted motif is marked and scored.
+  and unbound class as PWM logos; on simulated data the planted motif is marked and scored; then
+  DeepSHAP, the TF-MoDISco files (and patterns) and the motifs named against JASPAR and ENCODE
+  (`regjax.interpret.motif_report`).
+Histone models also get DeepLIFT maps against an empty (all-zero) gene.
 """
 
 from __future__ import annotations
@@ -26,12 +29,13 @@ import numpy as np
 
 from regjax import plotting, reporting
 from regjax.errors import UserError
-from regjax.interpret import subject
+from regjax.interpret import deeplift, motif_report, motifs, subject
 from regjax.interpret import (attention_maps, best_window, class_optimization, feature_maps,
                               group_means, in_silico_mutagenesis, integrated_gradients, motif_match,
                               saliency, shuffled_baselines, temporal_outputs)
 
-DEFAULTS = {"num_sequences": 50, "num_plots": 4, "num_starts": 16, "steps": 1000, "ig_steps": 50}
+DEFAULTS = {"num_sequences": 50, "num_plots": 4, "num_starts": 16, "steps": 1000, "ig_steps": 50,
+            "shuffles": 20, "modisco_seqlets": 2000, "modisco": True}
 
 
 class Report:
@@ -141,6 +145,15 @@ def _histone(report: Report, subject_: subject.Subject, settings) -> None:
       title=f"integrated gradients (zero baseline, {settings['ig_steps']} steps)"),
       "Integrated gradients from an all-zero input, every test gene; mean map per group.",
       attributions=ig, gene_ids=test["id"])
+  lift = deeplift.deeplift(apply_fn, params, marks, np.zeros(marks.shape[1:], np.float32))
+  report.add("deeplift", plotting.plot_mark_heatmaps(
+      group_means(lift["contributions"], groups, group_names), names, signed=True,
+      title="DeepLIFT (Rescale) against an all-zero input"),
+      "DeepLIFT contributions against zero signal, every gene; mean map per group. Each gene's "
+      "contributions sum to its score minus the score of an empty gene.",
+      contributions=lift["contributions"], gene_ids=test["id"], delta=lift["delta"][:, 0])
+  report.summary["DeepLIFT summation to delta (max |error|)"] = (
+      f"{deeplift.summation_error(lift)['max_abs']:.2e}")
   report.summary["saliency share per mark"] = {
       n: round(float(s), 3) for n, s in zip(names, np.abs(maps).sum((0, 1)) / np.abs(maps).sum())}
   if subject_.task == "classification":
@@ -274,6 +287,11 @@ def _dna(report: Report, subject_: subject.Subject, settings) -> None:
   report.add("class_optimization", fig, "DeMo class optimisation (RMSprop lr 0.05, lambda 0.009, "
              f"{settings['steps']} steps) as PWM logos.", bound=panels[0][1]["inputs"], unbound=panels[1][1]["inputs"],
              p_bound=panels[0][1]["p_class"], p_unbound=panels[1][1]["p_class"])
+  patterns = motif_report.deepshap_and_modisco(report, subject_, x, codes, ids, settings)
+  window, _ = motifs.informative_window(panels[0][1]["inputs"][panels[0][2]], 20)
+  motif_report.name_motifs(report, [("class_optimization", "bound (best start)",
+                                     motifs.trim(window))]
+                           + motif_report.first_layer_pwms(subject_, x) + patterns)
   if planted is not None:
     motif = _planted_motif(subject_)
     starts = planted[bound]
