@@ -122,6 +122,7 @@ def interpretation() -> ml_collections.ConfigDict:
       "shuffles": 20,          # DNA: dinucleotide-shuffled references per sequence (DeepSHAP)
       "modisco_seqlets": 2000,  # DNA: TF-MoDISco's max seqlets per metacluster (motifs extra)
       "modisco": True,         # DNA: run TF-MoDISco when modisco-lite is installed
+      "max_filters": 0,        # DNA: first-layer filters named (most informative first; 0 = all)
   })
 
 
@@ -129,7 +130,7 @@ def interpret_fast() -> ml_collections.ConfigDict:
   """A quick --mode=interpret (smoke tests, a first look)."""
   fast = interpretation()
   fast.update({"num_sequences": 6, "num_plots": 1, "num_starts": 2, "steps": 50, "ig_steps": 8,
-               "shuffles": 4, "modisco": False})
+               "shuffles": 4, "modisco": False, "max_filters": 8})
   return fast
 
 

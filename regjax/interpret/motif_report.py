@@ -77,8 +77,9 @@ def _modisco(report, x, hypothetical, folder, settings) -> list:
   return patterns
 
 
-def first_layer_pwms(subject, x: np.ndarray) -> list:
-  """[(source, name, pwm)] of the first convolution's filters (DeepMotif CNN and CNN-RNN)."""
+def first_layer_pwms(subject, x: np.ndarray, limit: int = 0) -> list:
+  """[(source, name, pwm)] of the first convolution's filters (DeepMotif CNN and CNN-RNN) with at
+  least 5 top-activating subsequences; with `limit`, only that many, most information first."""
   params = subject.params
   layer = params.get("convs_0") or params.get("conv")
   if layer is None:
@@ -91,8 +92,11 @@ def first_layer_pwms(subject, x: np.ndarray) -> list:
   windows = np.stack([x[:, p:p + width] for p in range(x.shape[1] - width + 1)], 1)
   activations = np.maximum(np.einsum("npwa,waf->npf", windows, kernel) + bias, 0)
   pwms, counts = motifs.filter_pwms(activations, x, width)
+  kept = [f for f in range(len(pwms)) if counts[f] >= 5]
+  if limit:
+    kept = sorted(kept, key=lambda f: -motifs.information_content(pwms[f]).sum())[:limit]
   return [("filter", f"filter_{f} ({counts[f]} subsequences)", motifs.trim(pwms[f]))
-          for f in range(len(pwms)) if counts[f] >= 5]
+          for f in sorted(kept)]
 
 
 def name_motifs(report, queries: list, top: int = 3) -> None:

@@ -4,8 +4,9 @@ Databases (`database`): the bundled JASPAR 2024 clustered motifs (`jaspar`, MEME
 2,067 ENCODE motifs (`encode`); any MEME file works too (`read_meme`).
 
 Comparison (`compare`), after TOMTOM (Gupta et al., Genome Biology 2007), re-implemented:
-* the similarity of two columns is their Pearson correlation (TOMTOM's `-dist pearson`; 0 for a
-  flat column), quantised to steps of 0.01;
+* the similarity of two columns is their Pearson correlation (TOMTOM's `-dist pearson`), quantised
+  to steps of 0.01; a column within 0.05 of uniform scores 0 (Pearson would give its noise the
+  weight of a strong column);
 * an alignment places the query against a database motif at an offset with at least
   `min_overlap` overlapping columns (partial overlaps allowed), on either strand (the reverse
   complement of the database motif); its score is the sum of its column similarities;
@@ -142,11 +143,15 @@ def filter_pwms(activations: np.ndarray, sequences: np.ndarray, width: int,
   return pwms / pwms.sum(-1, keepdims=True), counts
 
 
+_FLAT = 0.05   # a column this close to uniform (Euclidean) has no direction to correlate
+
+
 def _columns(matrix: np.ndarray) -> np.ndarray:
-  """Centred, unit-norm columns (rows of [W, 4]) so that a dot product is a Pearson r."""
+  """Centred, unit-norm columns (rows of [W, 4]) so that a dot product is a Pearson r; columns
+  within `_FLAT` of uniform become 0 (their correlation would be that of noise)."""
   centred = matrix - matrix.mean(1, keepdims=True)
   norm = np.linalg.norm(centred, axis=1, keepdims=True)
-  return np.where(norm > 1e-9, centred / np.maximum(norm, 1e-12), 0.0)
+  return np.where(norm > _FLAT, centred / np.maximum(norm, 1e-12), 0.0)
 
 
 class Comparator:
@@ -172,7 +177,7 @@ class Comparator:
     width = len(q)
     low = int(-1 / _STEP)
     tails = _tail_tables(np.rint(q @ self.all_columns.T / _STEP).astype(np.int64) - low, width)
-    best_p = np.ones(len(self.motifs))
+    best_p = np.full(len(self.motifs), 2.0)   # above any p: the first offset is kept
     best = [None] * len(self.motifs)
     n_offsets = np.zeros(len(self.motifs))
     for target, indices in self.groups.items():

@@ -35,7 +35,7 @@ from regjax.interpret import (attention_maps, best_window, class_optimization, f
                               saliency, shuffled_baselines, temporal_outputs)
 
 DEFAULTS = {"num_sequences": 50, "num_plots": 4, "num_starts": 16, "steps": 1000, "ig_steps": 50,
-            "shuffles": 20, "modisco_seqlets": 2000, "modisco": True}
+            "shuffles": 20, "modisco_seqlets": 2000, "modisco": True, "max_filters": 0}
 
 
 class Report:
@@ -291,7 +291,8 @@ def _dna(report: Report, subject_: subject.Subject, settings) -> None:
   window, _ = motifs.informative_window(panels[0][1]["inputs"][panels[0][2]], 20)
   motif_report.name_motifs(report, [("class_optimization", "bound (best start)",
                                      motifs.trim(window))]
-                           + motif_report.first_layer_pwms(subject_, x) + patterns)
+                           + motif_report.first_layer_pwms(subject_, x, settings["max_filters"])
+                           + patterns)
   if planted is not None:
     motif = _planted_motif(subject_)
     starts = planted[bound]
