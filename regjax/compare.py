@@ -10,6 +10,11 @@ exists, so an interrupted comparison resumes. Writes `comparison.csv` and `compa
 per cell, one column per config, the test value of each config's selection metric (AUROC for
 classification, Pearson r for regression), plus mean and median rows.
 --override=train.num_epochs=3 (repeatable) changes a field of every config.
+
+On a cluster: --launcher=slurm writes WORKDIR/slurm/array.sh, one SLURM job array with a task per
+(config, cell) running the ordinary `regjax.main` command in that run's workdir (`regjax.slurm`;
+--slurm_option=--time=02:00:00 adds #SBATCH lines, --submit calls sbatch), and --collect later
+assembles comparison.csv / .md from the finished workdirs without training anything.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import time
 import numpy as np
 from absl import app, flags, logging
 
-from regjax import config_loader, reporting, runner
+from regjax import config_loader, reporting, runner, slurm
 from regjax.datasets import histone_sources
 from regjax.errors import ConfigError, UserError
 
@@ -37,6 +42,15 @@ flags.DEFINE_list("cells", [], "Only these cells (default: every available one).
                   flag_values=FLAGS)
 flags.DEFINE_multi_string("override", [], "field=value applied to every config that has the "
                           "field's section (repeatable).", flag_values=FLAGS)
+flags.DEFINE_enum("launcher", "local", ["local", "slurm"], "local: run every (config, cell) here, "
+                  "one after another; slurm: write one SLURM job array instead.",
+                  flag_values=FLAGS)
+flags.DEFINE_bool("submit", False, "--launcher=slurm: also submit the array with sbatch.",
+                  flag_values=FLAGS)
+flags.DEFINE_bool("collect", False, "Only assemble the table from finished workdirs (after a "
+                  "job array ran).", flag_values=FLAGS)
+flags.DEFINE_multi_string("slurm_option", [], "An #SBATCH option for the array, e.g. "
+                          "--time=02:00:00 (repeatable).", flag_values=FLAGS)
 
 
 def available_cells(archive_dir: str) -> list[str]:
@@ -52,26 +66,40 @@ def available_cells(archive_dir: str) -> list[str]:
   return cells
 
 
-def run_one(spec: str, cell: str, workdir: str, archive_dir: str, overrides) -> dict:
+def member_config(spec: str, cell: str, archive_dir: str, overrides):
+  """The config of one (config, cell) run and the `regjax.main` arguments that give it."""
   config = config_loader.load_config(spec)
   if config.data.name != "histone_bins":
     raise ConfigError(f"{spec}: only histone_bins configs have cells to compare")
   config.data.cell = cell
   config.data.archive_dir = archive_dir
+  arguments = [f"--config.data.cell={cell}"]
+  if archive_dir:
+    arguments.append(f"--config.data.archive_dir={archive_dir}")
   for override in overrides:
-    config_loader.apply_override(config, override, skip_missing_sections=True)
+    if override.partition(".")[0] in config:   # as skip_missing_sections does
+      config_loader.apply_override(config, override)
+      arguments.append(f"--config.{override}")
+  return config, arguments
+
+
+def finished(config, workdir: str) -> dict | None:
+  """The results of a finished run of exactly `config` in `workdir`, else None."""
   results_path = os.path.join(workdir, "results.json")
   if os.path.exists(results_path):
     previous = reporting.read_json(results_path)
     if previous.get("config") == reporting.json_roundtrip(config.to_dict()):
       return previous
-  return runner.run("train", config, workdir)
+  return None
 
 
-def compare(specs: list[str], workdir: str, archive_dir: str = "", cells=(),
-            overrides=()) -> dict[str, dict[str, float]]:
-  """Runs every (config, cell) pair and writes comparison.csv / .md; returns {cell: {config: value}}."""
-  archive_dir = os.path.abspath(archive_dir) if archive_dir else ""
+def run_one(spec: str, cell: str, workdir: str, archive_dir: str, overrides) -> dict:
+  config, _ = member_config(spec, cell, archive_dir, overrides)
+  return finished(config, workdir) or runner.run("train", config, workdir)
+
+
+def _plan(specs, workdir, archive_dir, cells):
+  """[(spec, name, cell, run workdir)] of every run, and the cells, after checking them."""
   all_cells = available_cells(archive_dir)
   unknown = sorted(set(cells) - set(all_cells))
   if unknown:
@@ -80,27 +108,75 @@ def compare(specs: list[str], workdir: str, archive_dir: str = "", cells=(),
   cells = [c for c in all_cells if not cells or c in cells]
   names = [pathlib.Path(s.partition(":")[0]).stem + (f":{s.partition(':')[2]}" if ":" in s else "")
            for s in specs]
+  runs = [(spec, name, cell, os.path.join(workdir, name.replace(":", "_"), cell))
+          for spec, name in zip(specs, names) for cell in cells]
+  return runs, names, cells
+
+
+def compare(specs: list[str], workdir: str, archive_dir: str = "", cells=(),
+            overrides=(), collect: bool = False) -> dict[str, dict[str, float]]:
+  """Runs every (config, cell) pair (or, with `collect`, reads the finished ones) and writes
+  comparison.csv / .md; returns {cell: {config: value}} (None where a run is missing)."""
+  archive_dir = os.path.abspath(archive_dir) if archive_dir else ""
+  runs, names, cells = _plan(specs, workdir, archive_dir, cells)
   table: dict[str, dict[str, float]] = {cell: {} for cell in cells}
   metric_of: dict[str, str] = {}
-  for spec, name in zip(specs, names):
-    for cell in cells:
-      start = time.time()
+  missing = []
+  for spec, name, cell, run_dir in runs:
+    start = time.time()
+    if collect:
+      results = finished(member_config(spec, cell, archive_dir, overrides)[0], run_dir)
+      if results is None:
+        missing.append(f"{name} on {cell} ({run_dir})")
+        table[cell][name] = None
+        continue
+    else:
       print(f"=== {name} on {cell}")
-      results = run_one(spec, cell, os.path.join(workdir, name.replace(":", "_"), cell),
-                        archive_dir, overrides)
-      metric = "pearson_r" if results["task"] == "regression" else "auroc"
-      metric_of[name] = metric
-      table[cell][name] = results["test"][metric]
+      results = run_one(spec, cell, run_dir, archive_dir, overrides)
+    metric = "pearson_r" if results["task"] == "regression" else "auroc"
+    metric_of[name] = metric
+    table[cell][name] = results["test"][metric]
+    if not collect:
       print(f"=== {name} on {cell}: test {metric} {table[cell][name]:.4f} "
             f"({time.time() - start:.0f} s)")
+  if missing:
+    print(f"{len(missing)} of {len(runs)} runs not finished (yet): " + "; ".join(missing[:5])
+          + (" ..." if len(missing) > 5 else ""))
+  if len(missing) == len(runs):
+    raise UserError(f"no finished runs under {workdir} to collect")
+  for name in names:
+    metric_of.setdefault(name, "auroc")
   _write_tables(workdir, table, names, metric_of)
   return table
 
 
+def write_slurm_array(specs: list[str], workdir: str, archive_dir: str = "", cells=(),
+                      overrides=(), options=(), submit: bool = False) -> str:
+  """WORKDIR/slurm/array.sh: one task per (config, cell) (`regjax.slurm`); returns its path."""
+  archive_dir = os.path.abspath(archive_dir) if archive_dir else ""
+  runs, _, _ = _plan(specs, workdir, archive_dir, cells)
+  tasks = [slurm.Task(spec, cell, run_dir, tuple(member_config(spec, cell, archive_dir,
+                                                               overrides)[1]))
+           for spec, _, cell, run_dir in runs]
+  script = slurm.write_array(tasks, os.path.join(workdir, "slurm"), options)
+  print(f"Wrote {script}: {len(tasks)} tasks (tasks.tsv beside it)")
+  if submit:
+    print(f"Submitted job array {slurm.submit(script)}; collect the table with --collect")
+  else:
+    print(f"Submit with: sbatch {script}; then collect the table with --collect")
+  return script
+
+
 def _summary_rows(table, names):
   values = {n: [table[c][n] for c in table if table[c].get(n) is not None] for n in names}
-  return [("mean", {n: float(np.mean(v)) for n, v in values.items()}),
-          ("median", {n: float(np.median(v)) for n, v in values.items()})]
+  return [("mean", {n: float(np.mean(v)) if v else None for n, v in values.items()}),
+          ("median", {n: float(np.median(v)) if v else None for n, v in values.items()})]
+
+
+def _format(value, bold: bool = False) -> str:
+  if value is None:
+    return "-"
+  return f"**{value:.3f}**" if bold else f"{value:.3f}"
 
 
 def _write_tables(workdir: str, table, names, metric_of) -> None:
@@ -110,13 +186,13 @@ def _write_tables(workdir: str, table, names, metric_of) -> None:
     writer = csv.writer(f)
     writer.writerow(["cell", *names])
     for cell, values in rows:
-      writer.writerow([cell, *(f"{values[n]:.4f}" for n in names)])
+      writer.writerow([cell, *("" if values[n] is None else f"{values[n]:.4f}" for n in names)])
   header = [f"{n} (test {metric_of[n]})" for n in names]
   lines = ["| cell | " + " | ".join(header) + " |", "|---" * (len(names) + 1) + "|"]
   for cell, values in rows:
-    best = max(values[n] for n in names)
-    cells = [f"**{values[n]:.3f}**" if values[n] == best and len(names) > 1 else f"{values[n]:.3f}"
-             for n in names]
+    present = [values[n] for n in names if values[n] is not None]
+    best = max(present) if present else None
+    cells = [_format(values[n], values[n] == best and len(names) > 1) for n in names]
     lines.append(f"| {cell} | " + " | ".join(cells) + " |")
   with open(os.path.join(workdir, "comparison.md"), "w") as f:
     f.write("\n".join(lines) + "\n")
@@ -130,8 +206,12 @@ def main(argv):
     return 2
   logging.set_verbosity(logging.WARNING)
   try:
-    compare(FLAGS.configs, os.path.abspath(FLAGS.workdir), FLAGS.archive_dir, FLAGS.cells,
-            FLAGS.override)
+    if FLAGS.launcher == "slurm" and not FLAGS.collect:
+      write_slurm_array(FLAGS.configs, os.path.abspath(FLAGS.workdir), FLAGS.archive_dir,
+                        FLAGS.cells, FLAGS.override, FLAGS.slurm_option, FLAGS.submit)
+    else:
+      compare(FLAGS.configs, os.path.abspath(FLAGS.workdir), FLAGS.archive_dir, FLAGS.cells,
+              FLAGS.override, FLAGS.collect)
   except UserError as e:
     print(f"error: {e}", file=sys.stderr)
     return 2

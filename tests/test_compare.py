@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import os
 import shutil
+import subprocess
 
 import pytest
 
-from regjax import compare
-from regjax.errors import ConfigError
+from regjax import compare, slurm
+from regjax.errors import ConfigError, UserError
 from tests.conftest import REPO
 
 
@@ -46,3 +48,46 @@ def test_bad_requests(two_cell_archive, tmp_path):
     compare.compare(spec, str(tmp_path), str(two_cell_archive), overrides=["train.num_epoch=1"])
   with pytest.raises(ConfigError, match="not found"):
     compare.compare(["configs/nope.py"], str(tmp_path))
+
+
+def test_sbatch_missing_is_a_clear_error(tmp_path, monkeypatch):
+  monkeypatch.setenv("PATH", str(tmp_path))
+  with pytest.raises(UserError, match="sbatch is not on PATH"):
+    slurm.submit(str(tmp_path / "array.sh"))
+
+
+@pytest.mark.slow
+def test_slurm_array_runs_the_ordinary_commands_and_collect_assembles_them(two_cell_archive,
+                                                                           tmp_path):
+  specs = [str(REPO / "configs" / "deepchrome.py"), str(REPO / "configs" / "baseline_one_mark.py")]
+  overrides = ["train.num_epochs=1", "train.batch_size=4"]
+  workdir = tmp_path / "array"
+  script = compare.write_slurm_array(specs, str(workdir), str(two_cell_archive),
+                                     overrides=overrides, options=["--time=00:30:00"])
+  text = open(script).read()
+  assert "#SBATCH --array=0-3" in text and "#SBATCH --time=00:30:00" in text
+  rows = list(csv.DictReader(open(workdir / "slurm" / "tasks.tsv"), delimiter="\t"))
+  assert [(r["config"].rsplit("/", 1)[-1], r["cell"]) for r in rows] == [
+      ("deepchrome.py", "E000"), ("deepchrome.py", "E001"),
+      ("baseline_one_mark.py", "E000"), ("baseline_one_mark.py", "E001")]
+  assert "--config.train.num_epochs=1" in rows[0]["command"]
+  assert "--config.train" not in rows[2]["command"]   # the baseline has no train section
+  with pytest.raises(UserError, match="no finished runs"):
+    compare.compare(specs, str(workdir), str(two_cell_archive), overrides=overrides, collect=True)
+  env = {**os.environ, "SLURM_ARRAY_TASK_ID": "0"}
+  done = subprocess.run(["bash", script], env=env, capture_output=True, text=True, cwd=REPO)
+  assert done.returncode == 0, done.stderr[-2000:]
+  partial = compare.compare(specs, str(workdir), str(two_cell_archive), overrides=overrides,
+                            collect=True)
+  assert partial["E000"]["deepchrome"] is not None and partial["E001"]["deepchrome"] is None
+  for task in (1, 2, 3):
+    env["SLURM_ARRAY_TASK_ID"] = str(task)
+    done = subprocess.run(["bash", script], env=env, capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 0, done.stderr[-2000:]
+  collected = compare.compare(specs, str(workdir), str(two_cell_archive), overrides=overrides,
+                              collect=True)
+  local = compare.compare(specs, str(tmp_path / "local"), str(two_cell_archive),
+                          overrides=overrides)
+  for cell in local:
+    for name in local[cell]:
+      assert collected[cell][name] == pytest.approx(local[cell][name], abs=1e-6)
