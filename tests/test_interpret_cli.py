@@ -126,6 +126,15 @@ def test_interpret_and_predict_dna_model(tmp_path):
   temporal = np.load(os.path.join(folder, "temporal_outputs.npz"))
   assert temporal["forward"].shape == (6, 101)
   assert "class_optimization.png" in open(os.path.join(folder, "index.md")).read()
+  summary = json.load(open(os.path.join(folder, "summary.json")))
+  assert float(summary["DeepSHAP summation to delta (max |error|)"]) < 1e-4
+  assert np.load(os.path.join(folder, "modisco", "ohe.npz"))["arr_0"].shape == (6, 4, 101)
+  shap = np.load(os.path.join(folder, "modisco", "shap.npz"))["arr_0"]
+  assert shap.shape == (6, 4, 101) and np.abs(shap).max() > 0
+  matches = open(os.path.join(folder, "motif_matches.tsv")).read().splitlines()
+  assert matches[0].split("\t") == ["source", "pattern", "rank", "database", "motif_id",
+                                    "motif_name", "offset", "strand", "p_value", "q_value"]
+  assert {row.split("\t")[0] for row in matches[1:]} >= {"class_optimization", "filter"}
   fasta = tmp_path / "mine.fa"
   fasta.write_text(">a 1\nACGTACGTTTGACCAGCAGGGGGCGCTA\n>b 0\nTTTTTTTTTTTT\n")
   predict.predict_file(workdir, str(fasta), str(tmp_path / "out.tsv"))
