@@ -346,6 +346,10 @@ def taint(jaxpr: core.Jaxpr, paired: list[bool]) -> list[bool]:
   return [read(v) for v in jaxpr.outvars]
 
 
+_RULES = (({"scan"}, _scan), (_LINEAR, _linear), (_BILINEAR, _bilinear), ({"div"}, _quotient),
+          (_MAXIMA, _maxima), (_ELEMENTWISE, _elementwise))
+
+
 def paired_eval(jaxpr: core.Jaxpr, consts, args) -> list:
   """Evaluates `jaxpr` on `args` (each a `Pair` or a plain value) with DeepLIFT's rules."""
   env = dict(zip(jaxpr.constvars, consts))
@@ -364,20 +368,11 @@ def paired_eval(jaxpr: core.Jaxpr, consts, args) -> list:
       outs = values
     elif name in _CALLS:
       outs = _call(eqn, values)
-    elif name == "scan":
-      outs = _scan(eqn, values, paired)
-    elif name in _LINEAR:
-      outs = _linear(eqn, values, paired)
-    elif name in _BILINEAR:
-      outs = _bilinear(eqn, values, paired)
-    elif name == "div":
-      outs = _quotient(eqn, values, paired)
-    elif name in _MAXIMA:
-      outs = _maxima(eqn, values, paired)
-    elif name in _ELEMENTWISE:
-      outs = _elementwise(eqn, values, paired)
     else:
-      _unsupported(eqn, "on a value that depends on the input")
+      rule = next((rule for names, rule in _RULES if name in names), None)
+      if rule is None:
+        _unsupported(eqn, "on a value that depends on the input")
+      outs = rule(eqn, values, paired)
     for v, out in zip(eqn.outvars, outs):
       env[v] = out
   return [read(v) for v in jaxpr.outvars]
