@@ -50,6 +50,48 @@ def test_values_land_in_the_right_gene_bin_and_mark(tmp_path):
   np.testing.assert_array_equal(table.labels, [1, 0])
 
 
+@pytest.mark.parametrize("variant", ["plain", "header", "spaces", "decimals", "bin 1.0",
+                                     "label 1.0", "crlf"])
+def test_the_fast_reader_equals_the_strict_one_or_steps_aside(tmp_path, monkeypatch, variant):
+  """Well-formed files go through numpy's C parser; whatever it does not accept exactly as the
+  strict reader would goes to the strict reader (same table, or the same error)."""
+  rows = _deepchrome_rows(genes=("g1", "g2", "g3"), labels=(1, 0, 1))
+  if variant == "header":
+    rows = ["GeneID,BinID," + ",".join(histone_csv.DEEPCHROME_MARKS) + ",Label", *rows]
+  elif variant == "spaces":
+    rows = [r.replace(",", " , ") for r in rows]
+  elif variant == "decimals":
+    rows = [r.replace(",0,", ",0.5,") for r in rows]
+  elif variant == "bin 1.0":
+    rows[0] = rows[0].replace("g1,1,", "g1,1.0,")
+  elif variant == "label 1.0":
+    rows = [r[:-1] + "1.0" if r.endswith(",1") else r for r in rows]
+  path = tmp_path / "train.csv"
+  path.write_bytes(("\r\n" if variant == "crlf" else "\n").join(rows).encode() + b"\n")
+
+  def strict():
+    monkeypatch.setattr(histone_csv, "_read_deepchrome_fast", lambda *args: None)
+    try:
+      return histone_csv.read_deepchrome_csv(path)
+    except DataFormatError as e:
+      return str(e)
+    finally:
+      monkeypatch.undo()
+  try:
+    fast = histone_csv.read_deepchrome_csv(path)
+  except DataFormatError as e:
+    fast = str(e)
+  expected = strict()
+  if isinstance(expected, str):
+    assert fast == expected
+  else:
+    assert fast.gene_ids == expected.gene_ids
+    np.testing.assert_array_equal(fast.marks, expected.marks)
+    np.testing.assert_array_equal(fast.labels, expected.labels)
+  if variant in ("plain", "header", "decimals"):   # these take the fast path
+    assert histone_csv._read_deepchrome_fast(path, 100, True, histone_csv.DEEPCHROME_MARKS)
+
+
 def test_header_is_accepted_and_checked(tmp_path):
   header = "GeneID,BinID," + ",".join(histone_csv.DEEPCHROME_MARKS) + ",Label"
   table = histone_csv.read_deepchrome_csv(_write(tmp_path, [header, *_deepchrome_rows()]))

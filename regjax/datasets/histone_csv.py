@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import io
 import math
 import os
 from collections.abc import Iterator, Sequence
@@ -263,6 +264,9 @@ def read_deepchrome_csv(path: str | os.PathLike, num_bins: int = 100, labelled: 
     DataFormatError: naming the file and line of the first problem found.
   """
   mark_names = tuple(mark_names)
+  fast = _read_deepchrome_fast(path, num_bins, labelled, mark_names)
+  if fast is not None:
+    return fast
   marks = slice(2, 2 + len(mark_names))
   columns = ("GeneID", "BinID", *mark_names) + (("Label",) if labelled else ())
   genes = _GeneCollector(path, num_bins)
@@ -280,6 +284,54 @@ def read_deepchrome_csv(path: str | os.PathLike, num_bins: int = 100, labelled: 
       label = int(text)
     genes.add(line_no, fields[0], bin_no, counts, label)
   return genes.table(mark_names, with_labels=labelled)
+
+
+def _read_deepchrome_fast(path, num_bins: int, labelled: bool,
+                          mark_names: tuple[str, ...]) -> HistoneTable | None:
+  """The table of a well-formed DeepChrome-layout file, parsed by numpy's C reader (about 10x the
+  strict reader's speed on the 56-cell archive's files), or None when anything is off (a short
+  row, a bad number, bins out of order, a label that changes...): then the strict line-by-line
+  reader reads the file again and names the first problem with its line."""
+  width = 2 + len(mark_names) + int(labelled)
+  try:
+    with _open_text(path) as f:
+      lines = [line for line in f.read().split("\n") if line.strip()]
+  except (OSError, UnicodeDecodeError, gzip.BadGzipFile, EOFError):
+    return None
+  if lines:
+    fields = [x.strip() for x in lines[0].split(",")]
+    if len(fields) != width:
+      return None
+    if _check_header(path, fields, slice(2, 2 + len(mark_names)), mark_names):
+      lines = lines[1:]
+  if not lines or len(lines) % num_bins:
+    return None
+  if any(line.count(",") != width - 1 for line in lines):
+    return None
+  heads = [line.split(",", 2) for line in lines]
+  if not all(head[1].strip().isdigit() for head in heads):
+    return None
+  try:   # every numeric column at once: bin, marks, label
+    values = np.loadtxt(io.StringIO("\n".join(lines)), delimiter=",", comments=None, ndmin=2,
+                        usecols=list(range(1, width)), dtype=np.float64)
+  except ValueError:
+    return None
+  genes = len(lines) // num_bins
+  ids = np.array([head[0].strip() for head in heads]).reshape(genes, num_bins)
+  counts = values[:, 1:1 + len(mark_names)]
+  ok = (np.array_equal(values[:, 0], np.tile(np.arange(1, num_bins + 1), genes))
+        and np.all(ids == ids[:, :1]) and len(set(ids[:, 0])) == genes
+        and np.all(np.isfinite(counts)) and np.all(counts >= 0)
+        and np.all(counts < np.finfo(np.float32).max))
+  if labelled:
+    per_gene = values[:, -1].reshape(genes, num_bins)
+    ok = ok and np.all(per_gene == per_gene[:, :1]) and np.all((per_gene == 0) | (per_gene == 1))
+    ok = ok and all(line.rstrip().endswith((",0", ",1")) for line in lines)
+  if not ok:
+    return None
+  marks = counts.astype(np.float32).reshape(genes, num_bins, len(mark_names))
+  return HistoneTable(tuple(ids[:, 0].tolist()), marks, mark_names,
+                      per_gene[:, 0].astype(np.int32) if labelled else None)
 
 
 def sniff_remc_csv(path: str | os.PathLike) -> CsvLayout:
