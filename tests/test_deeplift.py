@@ -94,10 +94,12 @@ def _family(name):
   return models.create_model(config), (x,), (background,)
 
 
+# The recurrent families (scan, gates, attention) compile for several seconds each: slow tier.
 @pytest.mark.parametrize("name", [
-    "deepmotif_cnn", "deepmotif_rnn", "deepmotif_cnnrnn", "deepchrome", "deepchrome:regression",
-    pytest.param("attentivechrome", marks=pytest.mark.slow), "lstm",
-    pytest.param("deepdiff:raw_aux_siamese", marks=pytest.mark.slow)])
+    "deepmotif_cnn", "deepchrome", "deepchrome:regression",
+    *[pytest.param(n, marks=pytest.mark.slow) for n in (
+        "deepmotif_rnn", "deepmotif_cnnrnn", "attentivechrome", "lstm",
+        "deepdiff:raw_aux_siamese")]])
 def test_contributions_sum_to_the_change_of_the_score_on_every_family(name):
   model, inputs, references = _family(name)
   params = model.init({"params": jax.random.key(TEST_SEED), "dropout": jax.random.key(1)},
@@ -138,6 +140,7 @@ def test_a_primitive_without_a_rule_is_refused_not_skipped():
     dl.deeplift(_Sorted().apply, params, x, np.zeros(6))
 
 
+@pytest.mark.slow
 def test_deep_shap_is_seeded_and_batched_consistently():
   model = models.create_model({"name": "deepmotif_cnn"})
   codes = RNG.integers(0, 4, (5, 101))

@@ -62,7 +62,7 @@ def _flax_and_fused(model_cls, inputs, **kwargs):
 
 @pytest.mark.parametrize("model_cls,kwargs,num_inputs", [
     (AttentiveChrome, {}, 1),
-    (DeepDiff, {"variant": "raw_c"}, 2),
+    pytest.param(DeepDiff, {"variant": "raw_c"}, 2, marks=pytest.mark.slow),  # 20 s to compile
 ])
 def test_models_give_the_flax_paths_outputs_and_gradients(model_cls, kwargs, num_inputs):
   rng = np.random.default_rng(0)
