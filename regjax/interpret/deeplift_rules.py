@@ -62,7 +62,7 @@ _LINEAR = {
     "expand_dims", "concatenate", "pad", "slice", "reduce_sum", "cumsum", "rev",
     "convert_element_type", "copy", "copy_p", "reduce_precision", "split", "real", "imag",
     "select_n", "dynamic_slice", "dynamic_update_slice", "gather", "scatter-add", "scatter_add",
-    "scatter", "squeeze", "optimization_barrier",
+    "scatter", "optimization_barrier",
 }
 # Operand positions of linear primitives that must not depend on the input (indices, predicates).
 _CONSTANT_OPERANDS = {"select_n": lambda i: i == 0, "dynamic_slice": lambda i: i >= 1,
@@ -278,38 +278,41 @@ def _scan(eqn, values, paired):
   body: core.ClosedJaxpr = params["jaxpr"]
   num_consts, num_carry = params["num_consts"], params["num_carry"]
   consts = values[:num_consts]
-  carry_paired = paired[num_consts:num_consts + num_carry]
+  carry_paired, ys_paired = _scan_taint(params, paired)
   xs_paired = paired[num_consts + num_carry:]
-  while True:  # a carry is paired if it starts paired or the loop body makes it so
-    out = taint(body.jaxpr, paired[:num_consts] + carry_paired + xs_paired)
-    grown = [a or b for a, b in zip(carry_paired, out[:num_carry])]
-    if grown == carry_paired:
-      break
-    carry_paired = grown
-  ys_paired = out[num_carry:]
 
-  def as_pair(v, is_paired):
+  def as_tuple(v, is_paired):
+    """What lax.scan carries: (x, r) for a paired value (a constant one is paired with itself)."""
     if not is_paired:
       return v
-    return v if isinstance(v, Pair) else Pair(v, v)
+    return (v.x, v.r) if isinstance(v, Pair) else (v, v)
 
   def step(carry, xs):
     ins = [*consts, *[Pair(*c) if p else c for c, p in zip(carry, carry_paired)],
            *[Pair(*x) if p else x for x, p in zip(xs, xs_paired)]]
     outs = paired_eval(body.jaxpr, body.consts, ins)
-    new = [(o.x, o.r) if p else o for o, p in
-           zip((as_pair(o, p) for o, p in zip(outs[:num_carry], carry_paired)), carry_paired)]
-    ys = [(o.x, o.r) if p else o for o, p in
-          zip((as_pair(o, p) for o, p in zip(outs[num_carry:], ys_paired)), ys_paired)]
-    return new, ys
+    return ([as_tuple(o, p) for o, p in zip(outs[:num_carry], carry_paired)],
+            [as_tuple(o, p) for o, p in zip(outs[num_carry:], ys_paired)])
 
-  init = [(v.x, v.r) if isinstance(v, Pair) else ((v, v) if p else v)
-          for v, p in zip(values[num_consts:num_consts + num_carry], carry_paired)]
-  xs = [(v.x, v.r) if isinstance(v, Pair) else v for v in values[num_consts + num_carry:]]
+  init = [as_tuple(v, p) for v, p in zip(values[num_consts:num_consts + num_carry], carry_paired)]
+  xs = [as_tuple(v, p) for v, p in zip(values[num_consts + num_carry:], xs_paired)]
   carry, ys = jax.lax.scan(step, init, xs, length=params["length"], reverse=params["reverse"],
                            unroll=params["unroll"])
   return ([Pair(*c) if p else c for c, p in zip(carry, carry_paired)] +
           [Pair(*y) if p else y for y, p in zip(ys, ys_paired)])
+
+
+def _scan_taint(params, paired: list[bool]) -> tuple[list[bool], list[bool]]:
+  """(carries, outputs per step) of a scan that depend on the input: a carry does if it starts
+  so or the loop body makes it so (iterated until nothing changes)."""
+  num_consts, num_carry = params["num_consts"], params["num_carry"]
+  carry = paired[num_consts:num_consts + num_carry]
+  while True:
+    out = taint(params["jaxpr"].jaxpr, paired[:num_consts] + carry + paired[num_consts + num_carry:])
+    grown = [a or b for a, b in zip(carry, out[:num_carry])]
+    if grown == carry:
+      return carry, out[num_carry:]
+    carry = grown
 
 
 def taint(jaxpr: core.Jaxpr, paired: list[bool]) -> list[bool]:
@@ -330,15 +333,8 @@ def taint(jaxpr: core.Jaxpr, paired: list[bool]) -> list[bool]:
       closed = eqn.params[_CALLS[name]]
       outs = taint(closed.jaxpr if isinstance(closed, core.ClosedJaxpr) else closed, ins)
     elif name == "scan":
-      nc, nk = eqn.params["num_consts"], eqn.params["num_carry"]
-      carry = ins[nc:nc + nk]
-      while True:
-        outs = taint(eqn.params["jaxpr"].jaxpr, ins[:nc] + carry + ins[nc + nk:])
-        grown = [a or b for a, b in zip(carry, outs[:nk])]
-        if grown == carry:
-          break
-        carry = grown
-      outs = carry + outs[nk:]
+      carry, ys = _scan_taint(eqn.params, ins)
+      outs = carry + ys
     else:
       outs = [True] * len(eqn.outvars)
     for v, p in zip(eqn.outvars, outs):
