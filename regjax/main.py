@@ -104,6 +104,7 @@ def _run(config) -> None:
 def main(argv: list[str]) -> None:
   if len(argv) > 1:
     _fail(f"unexpected arguments: {' '.join(argv[1:])}")
+  logging.set_verbosity(logging.WARNING)
   if FLAGS.model:
     if FLAGS.mode not in ("predict", "interpret", "variants"):
       _fail("--model=DIR is for --mode=predict, --mode=interpret and --mode=variants")
@@ -116,7 +117,6 @@ def main(argv: list[str]) -> None:
         predict.predict_file(None, FLAGS.input, FLAGS.output, FLAGS.model)
       elif FLAGS.mode == "interpret":
         config = config_loader.load_config(FLAGS.config, _overrides) if FLAGS.config else None
-        logging.set_verbosity(logging.WARNING)
         report.interpret_model_dir(config, FLAGS.model, FLAGS.input, FLAGS.output)
       else:
         variants.score_variants(None, FLAGS.output, FLAGS.vcf, FLAGS.genome, FLAGS.ref_fasta,
@@ -140,7 +140,6 @@ def main(argv: list[str]) -> None:
     _fail(f"--workdir {FLAGS.workdir} does not exist; train into it first")
   if FLAGS.mode == "predict" and not FLAGS.input:
     _fail("--mode=predict needs --input=FILE (histone CSV, DeepBind TSV or FASTA)")
-  logging.set_verbosity(logging.WARNING)
   if FLAGS.distributed:
     parallel.initialize_distributed(FLAGS.coordinator_address, FLAGS.num_processes,
                                     FLAGS.process_id)

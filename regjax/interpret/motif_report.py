@@ -89,12 +89,12 @@ def first_layer_pwms(subject, x: np.ndarray, limit: int = 0) -> list:
   if "conv" in params:   # 'same' padding: position p reads p - (W - 1) // 2 ..
     left = (width - 1) // 2
     x = np.pad(x, ((0, 0), (left, width - 1 - left), (0, 0)))
-  windows = np.stack([x[:, p:p + width] for p in range(x.shape[1] - width + 1)], 1)
+  windows = motifs.sliding_windows(x, width)                                     # [N, P, W, 4]
   activations = np.maximum(np.einsum("npwa,waf->npf", windows, kernel) + bias, 0)
   pwms, counts = motifs.filter_pwms(activations, x, width)
   kept = [f for f in range(len(pwms)) if counts[f] >= 5]
   if limit:
-    kept = sorted(kept, key=lambda f: -motifs.information_content(pwms[f]).sum())[:limit]
+    kept = sorted(kept, key=lambda f: -motifs.column_bits(pwms[f]).sum())[:limit]
   return [("filter", f"filter_{f} ({counts[f]} subsequences)", motifs.trim(pwms[f]))
           for f in sorted(kept)]
 
@@ -122,7 +122,7 @@ def name_motifs(report, queries: list, top: int = 3) -> None:
     if named:
       report.summary[f"{source} top JASPAR match"] = (
           f"{named[0][4]['motif_name']} (q = {named[0][0]:.2g})")
-  filters = sorted(b for b in best if b[1] == "filter")
+  filters = sorted((b for b in best if b[1] == "filter"), key=lambda b: b[0])  # by q-value
   shown = [b for b in best if b[1] != "filter"] + filters[:6]
   fig, axes = plotting.plt.subplots(len(shown), 2, figsize=(12, 1.6 * len(shown)), squeeze=False)
   for (q_value, source, name, pwm, match), (left, right) in zip(shown, axes):

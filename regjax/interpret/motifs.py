@@ -65,11 +65,15 @@ def read_meme(path: str | os.PathLike) -> list[Motif]:
       if words[0] == "MOTIF":
         current, rows, width = (words[1], " ".join(words[2:]) or words[1]), [], 0
       elif words[0] == "letter-probability" and current:
-        if "w=" not in words:
-          raise DataFormatError(path, "a letter-probability matrix without w=", line_no)
-        width = int(words[words.index("w=") + 1])
+        try:
+          width = int(words[words.index("w=") + 1])
+        except (ValueError, IndexError):
+          raise DataFormatError(path, "a letter-probability matrix without a width (w= N)",
+                                line_no) from None
       elif current and width and len(rows) < width:
         try:
+          if len(words) < 4:
+            raise ValueError
           rows.append([float(v) for v in words[:4]])
         except ValueError:
           raise DataFormatError(path, f"expected 4 probabilities, found {line.strip()!r}",
@@ -94,7 +98,7 @@ def database(name: str) -> list[Motif]:
   return read_meme(name)
 
 
-def information_content(pwm: np.ndarray) -> np.ndarray:
+def column_bits(pwm: np.ndarray) -> np.ndarray:
   """Bits per column [W] of a probability matrix [W, 4]."""
   p = np.clip(pwm, 1e-9, 1)
   return 2 + np.sum(p * np.log2(p), axis=1)
@@ -103,7 +107,7 @@ def information_content(pwm: np.ndarray) -> np.ndarray:
 def informative_window(pwm: np.ndarray, width: int = 20) -> tuple[np.ndarray, int]:
   """The `width` consecutive columns with the most information (a class-optimisation PWM over a
   whole 101-bp input holds one motif somewhere), and where they start."""
-  ic = information_content(pwm)
+  ic = column_bits(pwm)
   if len(pwm) <= width:
     return pwm, 0
   sums = np.convolve(ic, np.ones(width), mode="valid")
@@ -113,8 +117,13 @@ def informative_window(pwm: np.ndarray, width: int = 20) -> tuple[np.ndarray, in
 
 def trim(pwm: np.ndarray, min_bits: float = 0.3) -> np.ndarray:
   """`pwm` without its flanking columns of less than `min_bits` (kept whole when none pass)."""
-  keep = np.flatnonzero(information_content(pwm) >= min_bits)
+  keep = np.flatnonzero(column_bits(pwm) >= min_bits)
   return pwm[keep[0]:keep[-1] + 1] if len(keep) else pwm
+
+
+def sliding_windows(sequences: np.ndarray, width: int) -> np.ndarray:
+  """Every `width`-long window of one-hot sequences [N, L, 4] -> [N, L - width + 1, width, 4]."""
+  return np.lib.stride_tricks.sliding_window_view(sequences, width, axis=1).transpose(0, 1, 3, 2)
 
 
 def filter_pwms(activations: np.ndarray, sequences: np.ndarray, width: int,
@@ -132,7 +141,7 @@ def filter_pwms(activations: np.ndarray, sequences: np.ndarray, width: int,
     (pwms [F, width, 4], number of subsequences per filter [F]).
   """
   n, positions, filters = activations.shape
-  windows = np.stack([sequences[:, p:p + width] for p in range(positions)], 1)  # [N, P, W, 4]
+  windows = sliding_windows(sequences, width)[:, :positions]                   # [N, P, W, 4]
   pwms, counts = np.zeros((filters, width, 4)), np.zeros(filters, int)
   for f in range(filters):
     a = activations[..., f]
