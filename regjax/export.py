@@ -94,14 +94,12 @@ def _export_many(config, workdir: str, output: str) -> str:
   if restored is None:
     raise UserError(f"{workdir} has no checkpoint")
   best = restored[0]["best_params"]
-  names = []
-  for k, (name, member, record) in enumerate(zip(trainer.names, trainer.trainers,
-                                                  results["members"])):
+  names = trainer.names
+  for k, (name, member, record) in enumerate(zip(names, trainer.trainers, results["members"])):
     params = jax.tree.map(lambda x: np.asarray(x[k]), best)
     _write(member, params, os.path.join(output, name), {
         "trained_in": os.path.abspath(workdir), "member": name,
         "selected_epoch": record["selected_epoch"], "test_metrics": record["test"]})
-    names.append(name)
   combine = "mean" if trainer.kind in ("seeds", "folds") else None
   path = model_dir.write_ensemble_dir(output, names, trainer.kind, combine, {
       "dataset": trainer.lead.dataset.name, "trained_in": os.path.abspath(workdir),
