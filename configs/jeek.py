@@ -8,7 +8,10 @@ Your own data (rows samples, columns the same variables in every file, optional 
 
   python -m regjax.main --config=configs/jeek.py --workdir=runs/jeek_mine \
       --config.data.name=csv --config.data.paths=liver.csv,lung.csv,heart.csv
-lambda and v default to 0.8 and 0.65 x sqrt(log p / n); set --config.model.lam / --config.model.v.
+lambda and v are chosen from the data (neighbourhood eBIC over a grid, `regjax/graphs/selection.py`;
+`--config.model.lambda_rule=rule_of_thumb` for 0.8 and 0.65 x sqrt(log p / n)); set
+--config.model.lam and --config.model.v to fix them. The fit stays within model.memory_budget_gb
+(GiB; backward maps spill to a scratch file in the workdir beyond half of it).
 """
 
 from regjax import configlib
@@ -20,5 +23,7 @@ def get_config(arg: str | None = None):
       "graphs",
       {"name": "simulated_networks", "num_variables": 100, "num_contexts": 3, "num_samples": 200,
        "paths": ""},
-      {"name": "jeek", "lam": 0.0, "v": 0.0, "compare_glasso": True, "glasso_max_variables": 500})
+      {"name": "jeek", "lam": 0.0, "v": 0.0, "lambda_rule": "ebic", "ebic_gamma": 0.25,
+       "select_contexts": 8, "memory_budget_gb": 4.0, "compare_glasso": True,
+       "glasso_max_variables": 500})
   return config

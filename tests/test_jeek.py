@@ -45,7 +45,7 @@ def test_entry_solver_equals_linear_programming():
   # An entry equal in all contexts is explained by the shared part alone.
   x1, s1 = jeek.solve_entries(np.full((3, 1), 0.9), np.ones((3, 1)), np.ones(1), 0.1)
   assert float(s1[0]) == pytest.approx(0.8, abs=1e-6)
-  np.testing.assert_allclose(x1, 0.0, atol=1e-6)  # float32: 0.9 - 0.8 - 0.1 is not 0 exactly
+  np.testing.assert_allclose(x1, 0.0, atol=1e-12)  # 0.9 - 0.8 - 0.1 is not 0 exactly
 
 
 def test_diffee_finds_the_changed_edges():

@@ -1,7 +1,9 @@
 """`configs/jeek.py` through the CLI: estimate K networks, write edge lists, a plot and results.json.
 
 Data: K CSV files (rows samples, columns variables; an optional header row names the variables), or
-the simulator. Writes `edges_<context>.tsv` (`source target weight kind`, kind = shared / specific),
+the simulator. lambda and v come from the data (`selection`, neighbourhood eBIC) unless given; the
+fit runs blockwise within `model.memory_budget_gb` (`blockwise`). Writes `edges_<context>.tsv`
+(`source target weight kind`, kind = shared / specific, appended block by block),
 `networks.png` (shared and context-specific edges as adjacency maps) and results.json; on simulated
 data also edge-recovery precision, recall and F1 against the truth, next to scikit-learn's
 GraphicalLasso fitted per context at the same number of edges (matched sparsity).
@@ -9,6 +11,7 @@ GraphicalLasso fitted per context at the same number of edges (matched sparsity)
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import time
@@ -18,7 +21,7 @@ import numpy as np
 
 from regjax import plotting, reporting
 from regjax.errors import ConfigError, DataFormatError
-from regjax.graphs import jeek, simulation
+from regjax.graphs import blockwise, jeek, selection, simulation
 
 
 def read_matrix(path: str) -> tuple[np.ndarray, list[str]]:
@@ -51,15 +54,21 @@ def read_matrix(path: str) -> tuple[np.ndarray, list[str]]:
   return values, header or [f"v{j}" for j in range(width)]
 
 
-def edge_scores(estimate: np.ndarray, truth: np.ndarray) -> dict:
-  """Precision, recall and F1 of the estimated edges (upper triangle) against the true ones."""
-  rows, cols = np.triu_indices(len(truth), 1)
-  e, t = estimate[rows, cols], truth[rows, cols]
-  true_positives = int((e & t).sum())
-  precision = true_positives / max(int(e.sum()), 1)
-  recall = true_positives / max(int(t.sum()), 1)
+def upper_pairs(adjacency: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+  """(rows, cols) of a boolean [p, p] adjacency's edges, rows < cols."""
+  return np.nonzero(np.triu(adjacency, 1))
+
+
+def edge_scores(estimated: tuple[np.ndarray, np.ndarray], truth: tuple[np.ndarray, np.ndarray],
+                num_variables: int) -> dict:
+  """Precision, recall and F1 of estimated edges (rows, cols; rows < cols) against the true ones."""
+  found = np.unique(estimated[0].astype(np.int64) * num_variables + estimated[1])
+  true = np.unique(truth[0].astype(np.int64) * num_variables + truth[1])
+  true_positives = int(np.isin(found, true, assume_unique=True).sum())
+  precision = true_positives / max(len(found), 1)
+  recall = true_positives / max(len(true), 1)
   f1 = 2 * precision * recall / max(precision + recall, 1e-12)
-  return {"precision": precision, "recall": recall, "f1": f1, "num_edges": int(e.sum())}
+  return {"precision": precision, "recall": recall, "f1": f1, "num_edges": len(found)}
 
 
 def glasso_at_sparsity(samples: np.ndarray, target_edges: int, max_seconds: float = 120.0) -> dict:
@@ -95,14 +104,15 @@ def run(config, workdir: str) -> dict:
   start = time.time()
   workdir = os.path.abspath(workdir)
   os.makedirs(workdir, exist_ok=True)
-  data = config.data
+  data, model = config.data, config.model
   truth = None
   if data.name == "simulated_networks":
-    sim = simulation.simulate_networks(data.num_variables, data.num_contexts, data.num_samples,
-                                       seed=config.seed)
-    samples, names = sim.samples, [f"v{j}" for j in range(data.num_variables)]
+    sim = simulation.simulate_sparse_networks(data.num_variables, data.num_contexts,
+                                              data.num_samples, seed=config.seed)
+    samples = [sim.samples(i) for i in range(sim.num_contexts)]
+    names = [f"v{j}" for j in range(data.num_variables)]
     contexts = [f"context{i}" for i in range(data.num_contexts)]
-    truth = [jeek.edges(o) for o in sim.precisions]
+    truth = [sim.edges(i) for i in range(sim.num_contexts)]
   elif data.name == "csv":
     paths = [p for p in str(data.paths).split(",") if p]
     if len(paths) < 2:
@@ -115,31 +125,31 @@ def run(config, workdir: str) -> dict:
   else:
     raise ConfigError(f"unknown data.name {data.name!r}; expected simulated_networks or csv")
   p = samples[0].shape[1]
-  lam, v = default_lambdas(p, min(len(x) for x in samples))
-  lam = config.model.lam or lam
-  v = config.model.v or v
-  covariances = np.stack([jeek.correlation(x) for x in samples])
+  results = {"model": "jeek", "contexts": contexts, "num_variables": p}
+  lam, v = choose_lambdas(model, samples, results)
   fit_start = time.time()
-  result = jeek.jeek(covariances, lam, v)
+  writer = blockwise.EdgeWriter(workdir, contexts, names)
+  networks = blockwise.jeek_blockwise(
+      [(lambda x=x: jeek.correlation(x)) for x in samples], lam, v, model.memory_budget_gb,
+      scratch_dir=workdir, writer=writer, progress=_progress)
+  writer.close()
   fit_seconds = time.time() - fit_start
+  memory_plan = blockwise.plan(len(samples), p, model.memory_budget_gb)
   print(f"JEEK on {len(samples)} contexts x {p} variables: lambda {lam:.4f}, v {v:.4f}, "
-        f"{fit_seconds:.2f} s")
-  shared = jeek.edges(result.shared)
-  results = {"model": "jeek", "contexts": contexts, "num_variables": p, "lambda": lam, "v": v,
-             "fit_time_s": round(fit_seconds, 3), "shared_edges": int(shared.sum() // 2),
-             "per_context": []}
+        f"{fit_seconds:.2f} s ({memory_plan.describe()})")
+  shared = networks.shared
+  results.update({"lambda": lam, "v": v, "fit_time_s": round(fit_seconds, 3),
+                  "memory_plan": dataclasses.asdict(memory_plan),
+                  "shared_edges": len(shared[0]), "per_context": []})
   for i, name in enumerate(contexts):
-    estimated = jeek.edges(result.precisions[i])
-    specific = estimated & ~shared
-    _write_edges(os.path.join(workdir, f"edges_{name}.tsv"), names, result.precisions[i], shared,
-                 estimated)
-    entry = {"context": name, "edges": int(estimated.sum() // 2),
-             "specific_edges": int(specific.sum() // 2)}
+    rows, cols, _ = networks.networks[i]
+    is_shared = np.isin(rows.astype(np.int64) * p + cols, shared[0].astype(np.int64) * p + shared[1])
+    entry = {"context": name, "edges": len(rows), "specific_edges": int((~is_shared).sum())}
     if truth is not None:
-      entry["jeek"] = edge_scores(estimated, truth[i])
-      if config.model.compare_glasso and p <= config.model.glasso_max_variables:
+      entry["jeek"] = edge_scores((rows, cols), truth[i], p)
+      if model.compare_glasso and p <= model.glasso_max_variables:
         fitted = glasso_at_sparsity(samples[i], entry["edges"])
-        entry["graphical_lasso"] = {**edge_scores(fitted["edges"], truth[i]),
+        entry["graphical_lasso"] = {**edge_scores(upper_pairs(fitted["edges"]), truth[i], p),
                                     "alpha": fitted["alpha"], "time_s": round(fitted["seconds"], 2)}
     results["per_context"].append(entry)
     print(f"  {name}: {entry['edges']} edges ({entry['specific_edges']} specific)"
@@ -148,7 +158,7 @@ def run(config, workdir: str) -> dict:
              if "graphical_lasso" in entry else ""))
   if truth is not None:
     results["mean_f1"] = float(np.mean([e["jeek"]["f1"] for e in results["per_context"]]))
-  figure = _plot(result, shared, contexts)
+  figure = _plot(networks, contexts)
   figure.savefig(os.path.join(workdir, "networks.png"), dpi=110, bbox_inches="tight")
   plotting.close(figure)
   results["time_s"] = round(time.time() - start, 2)
@@ -157,28 +167,57 @@ def run(config, workdir: str) -> dict:
   return results
 
 
-def _write_edges(path, names, precision, shared, estimated) -> None:
-  rows, cols = np.nonzero(np.triu(estimated, 1))
-  with open(path, "w") as f:
-    f.write("source\ttarget\tweight\tkind\n")
-    for r, c in zip(rows, cols):
-      kind = "shared" if shared[r, c] else "specific"
-      f.write(f"{names[r]}\t{names[c]}\t{precision[r, c]:.6g}\t{kind}\n")
+def choose_lambdas(model, samples, results: dict) -> tuple[float, float]:
+  """(lambda, v): the config's where set, else by `model.lambda_rule` (ebic or rule_of_thumb)."""
+  p = samples[0].shape[1]
+  if model.lam and model.v:
+    results["lambda_rule"] = "given"
+    return model.lam, model.v
+  if model.lambda_rule == "rule_of_thumb":
+    lam, v = default_lambdas(p, min(len(x) for x in samples))
+    results["lambda_rule"] = "rule_of_thumb"
+  elif model.lambda_rule == "ebic":
+    print(f"Choosing lambda and v (neighbourhood eBIC, gamma {model.ebic_gamma}) on "
+          f"{min(len(samples), model.select_contexts or len(samples))} of {len(samples)} contexts")
+    chosen = selection.select(samples, model.ebic_gamma, max_contexts=model.select_contexts,
+                              memory_budget_gb=model.memory_budget_gb)
+    lam, v = chosen.lam, chosen.v
+    results["lambda_rule"] = "ebic"
+    results["selection"] = chosen.to_dict()
+  else:
+    raise ConfigError(f"unknown model.lambda_rule {model.lambda_rule!r}; expected ebic or "
+                      "rule_of_thumb")
+  return model.lam or lam, model.v or v
 
 
-def _plot(result: jeek.JeekResult, shared: np.ndarray, contexts):
-  """Adjacency maps: shared edges in black, each context's specific edges in colour."""
+def _progress(stage: str, done: int, total: int) -> None:
+  """Progress lines for long fits: every 10 % of the backward maps and of the entry blocks."""
+  if total >= 10 and (done == total or done % max(total // 10, 1) == 0):
+    print(f"  {stage}: {done}/{total}", flush=True)
+
+
+def _plot(networks: blockwise.SparseNetworks, contexts):
+  """Adjacency maps (edges as dots, variable x variable): shared in black, specific in red."""
   shown = min(len(contexts), 4)
+  p = networks.num_variables
+  size = max(0.2, min(4.0, 400.0 / p))
   fig, axes = plotting.plt.subplots(1, shown + 1, figsize=(3.2 * (shown + 1), 3.4))
-  axes[0].imshow(shared, cmap="Greys", interpolation="nearest")
-  axes[0].set_title(f"shared ({int(shared.sum() // 2)} edges)", fontsize=9)
+  rows, cols, _ = networks.shared
+  axes[0].scatter(np.r_[cols, rows], np.r_[rows, cols], s=size, c="black", marker="s", lw=0)
+  axes[0].set_title(f"shared ({len(rows)} edges)", fontsize=9)
+  shared_index = rows.astype(np.int64) * p + cols
   for ax, i in zip(axes[1:], range(shown)):
-    specific = jeek.edges(result.precisions[i]) & ~shared
-    ax.imshow(specific, cmap="Reds", interpolation="nearest")
-    ax.set_title(f"{contexts[i]}: specific ({int(specific.sum() // 2)})", fontsize=9)
+    rows, cols, _ = networks.networks[i]
+    own = ~np.isin(rows.astype(np.int64) * p + cols, shared_index)
+    ax.scatter(np.r_[cols[own], rows[own]], np.r_[rows[own], cols[own]], s=size, c="tab:red",
+               marker="s", lw=0)
+    ax.set_title(f"{contexts[i]}: specific ({int(own.sum())})", fontsize=9)
   for ax in axes:
+    ax.set_xlim(-0.5, p - 0.5)
+    ax.set_ylim(p - 0.5, -0.5)
+    ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
-  fig.suptitle("JEEK networks (variables x variables)")
+  fig.suptitle(f"JEEK networks ({p} x {p} variables)")
   fig.tight_layout()
   return fig

@@ -1,0 +1,340 @@
+"""JEEK in blocks of matrix entries, within a stated memory budget, for many contexts and large p.
+
+`jeek.jeek` holds every K x p x p array at once (backward maps, weights, task-specific parts): at
+K = 91 and p = 5,000 that is tens of GB. Here the work is split the way the estimator allows:
+
+1. Backward maps, one context at a time (`jeek.backward_map`: three p x p float64 arrays), each
+   reduced to its strictly-upper-triangle entries (row-major, E = p(p - 1)/2 values) and kept in an
+   `EntryStore`: in memory when K x E values fit in the budget, otherwise in a scratch file read
+   back block by block (plain reads, so the page cache does not count against the process).
+2. The exact per-entry solver (`jeek.solve_entries`, jit-compiled, on whatever device JAX has) on
+   blocks of entries [K, E_b] whose size follows from the budget; every block has the same shape
+   (the last one padded), so it compiles once.
+3. Only the non-zero entries are kept (`SparseNetworks`); an optional `EdgeWriter` appends each
+   block's edges to the per-context edge lists as they are found.
+
+The results equal `jeek.jeek` (uniform weights) entry for entry: the same backward maps and the same
+solver, applied to the same values in another order (`tests/test_jeek_blockwise.py`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+
+import numpy as np
+
+from regjax.errors import ConfigError
+from regjax.graphs import jeek
+
+GIB = 1024**3
+# Float64 values per matrix entry while one block is solved: b, the box half-widths, x, the weights
+# (each [K]) and the 2K + 1 candidates and their objective values, plus numpy copies.
+_SOLVER_VALUES_PER_CONTEXT = 10
+
+
+def upper_offsets(p: int) -> np.ndarray:
+  """int64 [p + 1]: where row r's entries (r, r+1..p-1) start in the row-major upper triangle."""
+  r = np.arange(p + 1, dtype=np.int64)
+  return r * (p - 1) - r * (r - 1) // 2
+
+
+def entry_positions(index: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+  """(rows, cols) of upper-triangle entries given by their row-major index."""
+  rows = np.searchsorted(offsets, index, side="right") - 1
+  return rows, index - offsets[rows] + rows + 1
+
+
+def upper_entries(matrix: np.ndarray, offsets: np.ndarray, dtype=np.float64) -> np.ndarray:
+  """The strictly-upper-triangle entries [E] of a [p, p] matrix, row-major (no p x p index arrays)."""
+  p = len(matrix)
+  out = np.empty(int(offsets[-1]), dtype)
+  for r in range(p - 1):
+    out[offsets[r]:offsets[r + 1]] = matrix[r, r + 1:]
+  return out
+
+
+class EntryStore:
+  """K vectors of E values, written one context at a time, read as blocks [K, e1 - e0].
+
+  In memory when K * E values fit in `memory_bytes`; otherwise in a scratch file under
+  `scratch_dir`, deleted by `close()`.
+  """
+
+  def __init__(self, num_contexts: int, num_entries: int, memory_bytes: float,
+               scratch_dir: str | None = None, dtype=np.float64):
+    self.num_contexts, self.num_entries = num_contexts, num_entries
+    self.dtype = np.dtype(dtype)
+    self.nbytes = num_contexts * num_entries * self.dtype.itemsize
+    self.in_memory = self.nbytes <= memory_bytes
+    self._written = 0
+    if self.in_memory:
+      self._array = np.empty((num_contexts, num_entries), self.dtype)
+      self.path = None
+    else:
+      directory = scratch_dir or tempfile.gettempdir()
+      try:
+        handle, self.path = tempfile.mkstemp(prefix="jeek-backward-maps-", suffix=".bin",
+                                             dir=directory)
+      except OSError as error:
+        raise OSError(f"{directory}: cannot create the JEEK scratch file ({error.strerror})") from None
+      self._fd = handle
+
+  def append(self, values: np.ndarray) -> None:
+    """Stores the next context's E values."""
+    values = np.ascontiguousarray(values, self.dtype)
+    if self.in_memory:
+      self._array[self._written] = values
+    else:
+      try:
+        os.pwrite(self._fd, values.tobytes(), self._written * self.num_entries * self.dtype.itemsize)
+      except OSError as error:
+        raise OSError(f"{self.path}: cannot write the JEEK scratch file ({error.strerror})") from None
+    self._written += 1
+
+  def block(self, start: int, stop: int) -> np.ndarray:
+    """Values [K, stop - start] of entries start..stop-1 of every context."""
+    if self.in_memory:
+      return self._array[:, start:stop]
+    size = self.dtype.itemsize
+    out = np.empty((self.num_contexts, stop - start), self.dtype)
+    for k in range(self.num_contexts):
+      raw = os.pread(self._fd, (stop - start) * size, (k * self.num_entries + start) * size)
+      out[k] = np.frombuffer(raw, self.dtype)
+    return out
+
+  def close(self) -> None:
+    if not self.in_memory and self.path is not None:
+      os.close(self._fd)
+      os.remove(self.path)
+      self.path = None
+
+
+@dataclasses.dataclass
+class SparseNetworks:
+  """K networks as sparse upper-triangle entries (row < col).
+
+  diagonal: float64 [K, p], Omega_i's diagonal (B_i's, unpenalised).
+  shared: (rows, cols, values) of the shared part S's non-zero entries.
+  networks: per context (rows, cols, values) of Omega_i = X_i + S's non-zero off-diagonal entries.
+  """
+
+  num_variables: int
+  diagonal: np.ndarray
+  shared: tuple[np.ndarray, np.ndarray, np.ndarray]
+  networks: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
+
+  def num_edges(self, context: int) -> int:
+    return len(self.networks[context][0])
+
+  def dense(self, context: int) -> np.ndarray:
+    """Omega_i as a dense [p, p] array (for small p and tests)."""
+    out = np.zeros((self.num_variables, self.num_variables))
+    rows, cols, values = self.networks[context]
+    out[rows, cols] = values
+    out[cols, rows] = values
+    out[np.diag_indices(self.num_variables)] = self.diagonal[context]
+    return out
+
+  def adjacency(self, context: int | None = None) -> np.ndarray:
+    """Boolean [p, p] edges of context i (None: the shared edges)."""
+    rows, cols, _ = self.shared if context is None else self.networks[context]
+    out = np.zeros((self.num_variables, self.num_variables), bool)
+    out[rows, cols] = True
+    out[cols, rows] = True
+    return out
+
+
+class EdgeWriter:
+  """Per-context edge lists `edges_<context>.tsv` (`source target weight kind`), appended per block.
+
+  Each file is written as `<name>.partial` and renamed when complete, so a killed run leaves no
+  edge list that looks finished; an existing edge list is never overwritten (the caller decides).
+  """
+
+  def __init__(self, directory: str, contexts: Sequence[str], names: Sequence[str]):
+    self.names = np.asarray(names, dtype=object)
+    self.paths = [os.path.join(directory, f"edges_{c}.tsv") for c in contexts]
+    self.files = []
+    for path in self.paths:
+      try:
+        f = open(path + ".partial", "w")
+      except OSError as error:
+        raise OSError(f"{path}.partial: cannot write ({error.strerror})") from None
+      f.write("source\ttarget\tweight\tkind\n")
+      self.files.append(f)
+
+  def write(self, context: int, rows, cols, values, shared: np.ndarray) -> None:
+    kinds = np.where(shared, "shared", "specific")
+    self.files[context].writelines(
+        f"{a}\t{b}\t{w:.6g}\t{kind}\n"
+        for a, b, w, kind in zip(self.names[rows], self.names[cols], values, kinds))
+
+  def close(self) -> None:
+    for f, path in zip(self.files, self.paths):
+      f.close()
+      os.replace(path + ".partial", path)
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+  """How the budget is spent: where the backward maps live and how many entries a block holds."""
+
+  memory_budget_bytes: float
+  backward_map_bytes: float    # one context's working set (three p x p float64 arrays)
+  store_in_memory: bool
+  store_bytes: float
+  block_entries: int
+  num_blocks: int
+
+  def describe(self) -> str:
+    where = "in memory" if self.store_in_memory else "in a scratch file"
+    return (f"budget {self.memory_budget_bytes / GIB:.2f} GiB: backward maps "
+            f"{self.store_bytes / GIB:.2f} GiB {where}, one map's working set "
+            f"{self.backward_map_bytes / GIB:.2f} GiB, {self.num_blocks} blocks of "
+            f"{self.block_entries:,} entries")
+
+
+def plan(num_contexts: int, p: int, memory_budget_gb: float) -> Plan:
+  """Splits `memory_budget_gb` between the backward-map store and the solver's blocks."""
+  budget = memory_budget_gb * GIB
+  working = 3.0 * p * p * 8
+  if working > budget:
+    raise ConfigError(f"p = {p} needs {working / GIB:.2f} GiB for one backward map (three p x p "
+                      f"float64 arrays); raise the memory budget above {memory_budget_gb} GiB")
+  entries = p * (p - 1) // 2
+  store_bytes = num_contexts * entries * 8.0
+  in_memory = store_bytes <= budget / 2
+  left = budget - (store_bytes if in_memory else 0.0)
+  per_entry = 8.0 * (_SOLVER_VALUES_PER_CONTEXT * num_contexts + 4)
+  block = int(min(max(left / per_entry, 128), max(entries, 1)))
+  if block < entries:
+    block = max(128, block // 128 * 128)
+  return Plan(budget, working, in_memory, store_bytes, block, -(-entries // block))
+
+
+def backward_map_store(contexts: Iterable[np.ndarray], p: int, v: float, memory_plan: Plan,
+                       scratch_dir: str | None = None,
+                       progress: Callable[[int], None] | None = None) -> tuple[EntryStore, np.ndarray]:
+  """Backward maps of correlation matrices given one at a time ([p, p] each, e.g. a generator).
+
+  Returns the store of their upper-triangle entries and the diagonals [K, p]. `progress(i)` is
+  called after context i.
+  """
+  contexts = list(contexts) if not isinstance(contexts, Sequence) else contexts
+  offsets = upper_offsets(p)
+  store = EntryStore(len(contexts), int(offsets[-1]),
+                     memory_plan.store_bytes if memory_plan.store_in_memory else 0.0, scratch_dir)
+  diagonals = []
+  try:
+    for i, correlation in enumerate(contexts):
+      correlation = correlation() if callable(correlation) else correlation
+      backward = jeek.backward_map(correlation, v)
+      del correlation
+      diagonals.append(np.diag(backward).copy())
+      store.append(upper_entries(backward, offsets))
+      del backward
+      if progress is not None:
+        progress(i)
+  except BaseException:
+    store.close()
+    raise
+  return store, np.stack(diagonals)
+
+
+def solve_store(store: EntryStore, diagonals: np.ndarray, lams: Sequence[float], memory_plan: Plan,
+                writer: EdgeWriter | None = None,
+                progress: Callable[[int, int], None] | None = None,
+                max_edges: int | None = None) -> list[SparseNetworks | None]:
+  """The per-entry JEEK solution of every stored entry, for each lambda; sparse results.
+
+  `writer` (one lambda only) receives each block's edges as they are found. A lambda whose
+  networks pass `max_edges` edges in some context is given up (None in its place), so that a
+  grid's densest corner cannot fill the memory with K x p^2 / 2 edges.
+  """
+  if writer is not None and len(lams) != 1:
+    raise ValueError("an EdgeWriter takes the edges of one lambda")
+  k, entries = store.num_contexts, store.num_entries
+  p = diagonals.shape[1]
+  offsets = upper_offsets(p)
+  block = memory_plan.block_entries
+  ones_task, ones_shared = np.ones((k, block)), np.ones(block)
+  found_shared = [[] for _ in lams]
+  found = [[[] for _ in range(k)] for _ in lams]
+  for number, start in enumerate(range(0, entries, block)):
+    stop = min(start + block, entries)
+    values = store.block(start, stop)
+    b = np.zeros((k, block))
+    b[:, :stop - start] = values
+    for j, lam in enumerate(lams):
+      if found[j] is None:
+        continue
+      x, s = jeek.solve_entries(b, ones_task, ones_shared, lam)
+      x, s = x[:, :stop - start], s[:stop - start]
+      omega = x + s[None]
+      shared_here = np.flatnonzero(np.abs(s) > 1e-10)
+      rows, cols = entry_positions(start + shared_here, offsets)
+      found_shared[j].append((rows, cols, s[shared_here]))
+      for i in range(k):
+        here = np.flatnonzero(np.abs(omega[i]) > 1e-10)
+        rows, cols = entry_positions(start + here, offsets)
+        found[j][i].append((rows, cols, omega[i, here]))
+        if writer is not None:
+          writer.write(i, rows, cols, omega[i, here], np.abs(s[here]) > 1e-10)
+      if max_edges is not None and max(sum(len(part[0]) for part in f) for f in found[j]) > max_edges:
+        found[j] = found_shared[j] = None
+    if progress is not None:
+      progress(number + 1, memory_plan.num_blocks)
+
+  def joined(parts):
+    return tuple(np.concatenate([part[n] for part in parts]) if parts else np.empty(0)
+                 for n in range(3))
+
+  return [None if found[j] is None else
+          SparseNetworks(p, diagonals, joined(found_shared[j]), [joined(f) for f in found[j]])
+          for j in range(len(lams))]
+
+
+def jeek_blockwise(correlations: Iterable, lam: float, v: float, memory_budget_gb: float = 4.0,
+                   scratch_dir: str | None = None, writer: EdgeWriter | None = None,
+                   progress: Callable[[str, int, int], None] | None = None) -> SparseNetworks:
+  """JEEK on K correlation matrices given one at a time, within `memory_budget_gb`.
+
+  Args:
+    correlations: K arrays [p, p], or callables returning one (so that only one exists at a time).
+    lam, v: as in `jeek.jeek` (uniform knowledge weights).
+    memory_budget_gb: the budget the plan is made for (`plan`); p x p working arrays of one
+      context plus the store (or a scratch file) plus one block.
+    scratch_dir: where the backward maps go when they do not fit (default: the system's temp dir).
+    writer: optional EdgeWriter receiving the edges block by block.
+    progress: optional callable(stage, done, total), stage "backward maps" or "entries".
+  """
+  correlations = list(correlations)
+  first = correlations[0]() if callable(correlations[0]) else correlations[0]
+  p = len(first)
+  correlations[0] = first
+  memory_plan = plan(len(correlations), p, memory_budget_gb)
+  report = (lambda i: progress("backward maps", i + 1, len(correlations))) if progress else None
+  store, diagonals = backward_map_store(correlations, p, v, memory_plan, scratch_dir, report)
+  del first, correlations
+  try:
+    blocks = (lambda done, total: progress("entries", done, total)) if progress else None
+    (result,) = solve_store(store, diagonals, [lam], memory_plan, writer, blocks)
+  finally:
+    store.close()
+  return result
+
+
+def diffee_sparse(correlation_1: np.ndarray, correlation_2: np.ndarray, lam: float,
+                  v: float = 0.05) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+  """DIFFEE's non-zero upper-triangle entries (rows, cols, values): two backward maps, no p x p output."""
+  p = len(correlation_1)
+  offsets = upper_offsets(p)
+  difference = upper_entries(jeek.backward_map(correlation_1, v), offsets)
+  difference -= upper_entries(jeek.backward_map(correlation_2, v), offsets)
+  difference = jeek.soft_threshold(difference, lam)
+  here = np.flatnonzero(difference)
+  rows, cols = entry_positions(here, offsets)
+  return rows, cols, difference[here]

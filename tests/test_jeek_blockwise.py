@@ -1,0 +1,155 @@
+"""Blockwise JEEK equals whole-array JEEK; the memory plan, the scratch file, the sparse simulator and
+the data-driven lambda."""
+
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+import pytest
+
+from regjax.errors import ConfigError
+from regjax.graphs import blockwise, jeek, runner, selection, simulation
+from tests.conftest import TEST_SEED
+
+
+def _correlations(p, k, n, seed):
+  rng = np.random.default_rng(seed)
+  mixing = rng.normal(size=(p, p)) * (rng.random((p, p)) < 0.05)
+  return [jeek.correlation(rng.normal(size=(n, p)) @ (np.eye(p) + mixing)) for _ in range(k)]
+
+
+@pytest.mark.parametrize("p,k,n,lam,v", [(37, 3, 80, 0.1, 0.05), (64, 5, 40, 0.05, 0.1),
+                                         (23, 2, 300, 0.2, 0.02)])
+def test_blockwise_equals_whole_array(p, k, n, lam, v):
+  correlations = _correlations(p, k, n, seed=p)
+  whole = jeek.jeek(np.stack(correlations), lam, v)
+  # A budget just above one backward map's working set makes many blocks (the last one padded).
+  budget = 1.6 * 3 * p * p * 8 / blockwise.GIB
+  result = blockwise.jeek_blockwise(correlations, lam, v, memory_budget_gb=budget)
+  assert blockwise.plan(k, p, budget).num_blocks >= 2
+  for i in range(k):
+    np.testing.assert_array_equal(result.adjacency(i), jeek.edges(whole.precisions[i]))
+    np.testing.assert_allclose(result.dense(i), whole.precisions[i], rtol=0, atol=1e-12)
+  np.testing.assert_array_equal(result.adjacency(None), jeek.edges(whole.shared))
+
+
+def test_backward_maps_spill_to_a_scratch_file_and_it_is_removed(tmp_path):
+  correlations = _correlations(40, 12, 60, seed=1)
+  budget = 1e-4                    # 12 x 780 float64 (73 KiB) > half of it (52 KiB)
+  memory_plan = blockwise.plan(12, 40, budget)
+  assert not memory_plan.store_in_memory
+  store, diagonals = blockwise.backward_map_store(correlations, 40, 0.05, memory_plan,
+                                                  scratch_dir=str(tmp_path))
+  assert os.path.getsize(store.path) == 12 * 780 * 8
+  offsets = blockwise.upper_offsets(40)
+  expected = blockwise.upper_entries(jeek.backward_map(correlations[7], 0.05), offsets)
+  np.testing.assert_array_equal(store.block(100, 300)[7], expected[100:300])
+  (result,) = blockwise.solve_store(store, diagonals, [0.08], memory_plan)
+  store.close()
+  assert list(tmp_path.iterdir()) == []
+  whole = jeek.jeek(np.stack(correlations), 0.08, 0.05)
+  for i in (0, 11):
+    np.testing.assert_allclose(result.dense(i), whole.precisions[i], atol=1e-12)
+
+
+def test_upper_triangle_indexing_round_trip():
+  p = 9
+  matrix = np.arange(p * p, dtype=float).reshape(p, p)
+  offsets = blockwise.upper_offsets(p)
+  entries = blockwise.upper_entries(matrix, offsets)
+  rows, cols = np.triu_indices(p, 1)
+  np.testing.assert_array_equal(entries, matrix[rows, cols])
+  found_rows, found_cols = blockwise.entry_positions(np.arange(len(entries)), offsets)
+  np.testing.assert_array_equal(found_rows, rows)
+  np.testing.assert_array_equal(found_cols, cols)
+
+
+def test_a_budget_below_one_backward_map_is_refused():
+  with pytest.raises(ConfigError, match=r"p = 5000 needs 0\.56 GiB for one backward map"):
+    blockwise.plan(91, 5000, 0.5)
+
+
+def test_edge_writer_appends_blocks_and_renames_when_done(tmp_path):
+  correlations = _correlations(30, 2, 100, seed=4)
+  names = [f"g{j}" for j in range(30)]
+  writer = blockwise.EdgeWriter(str(tmp_path), ["liver", "lung"], names)
+  result = blockwise.jeek_blockwise(correlations, 0.05, 0.05, memory_budget_gb=5e-5,
+                                    writer=writer)
+  assert (tmp_path / "edges_lung.tsv.partial").exists() and not (tmp_path / "edges_lung.tsv").exists()
+  writer.close()
+  lines = (tmp_path / "edges_lung.tsv").read_text().splitlines()
+  assert lines[0] == "source\ttarget\tweight\tkind" and len(lines) == result.num_edges(1) + 1
+  rows, cols, values = result.networks[1]
+  first = lines[1].split("\t")
+  assert first[:2] == [names[rows[0]], names[cols[0]]]
+  assert float(first[2]) == pytest.approx(values[0], rel=1e-5)
+  shared = {(a, b) for a, b in zip(*result.shared[:2])}
+  kinds = [line.split("\t")[3] for line in lines[1:]]
+  assert kinds == ["shared" if (a, b) in shared else "specific" for a, b in zip(rows, cols)]
+
+
+def test_diffee_sparse_equals_dense():
+  c1, c2 = _correlations(25, 2, 90, seed=8)
+  dense = jeek.diffee(c1, c2, 0.1, 0.05)
+  rows, cols, values = blockwise.diffee_sparse(c1, c2, 0.1, 0.05)
+  expected_rows, expected_cols = np.nonzero(np.triu(dense, 1))
+  np.testing.assert_array_equal(rows, expected_rows)
+  np.testing.assert_array_equal(cols, expected_cols)
+  np.testing.assert_allclose(values, dense[rows, cols], atol=1e-12)
+
+
+def test_sparse_simulator_draws_the_stated_model():
+  sim = simulation.simulate_sparse_networks(50, 3, 4000, seed=TEST_SEED)
+  shared = set(zip(*sim.shared[:2]))
+  assert len(shared) == 50
+  for i in range(3):
+    own = set(zip(*sim.specific[i][:2]))
+    assert len(own) == 25 and not own & shared
+    assert all(r < c for r, c in own | shared)
+  weights = np.abs(np.concatenate([sim.shared[2], sim.specific[0][2]]))
+  assert weights.min() >= 0.3 and weights.max() <= 0.6
+  omega = sim.precision(1)
+  assert np.linalg.eigvalsh(omega)[0] > 0
+  x = sim.samples(1)
+  np.testing.assert_array_equal(x, sim.samples(1))          # deterministic per context
+  covariance = np.linalg.inv(omega)
+  assert np.abs(np.cov(x.T) - covariance).max() < 0.1 * np.abs(covariance).max()
+
+
+def test_neighbourhood_ebic_is_the_refitted_regressions():
+  rng = np.random.default_rng(3)
+  x = jeek.standardize(rng.normal(size=(60, 6)))
+  rows, cols = np.array([0, 0, 2, 3]), np.array([1, 2, 4, 4])
+  neighbours = {0: [1, 2], 1: [0], 2: [0, 4], 3: [4], 4: [2, 3], 5: []}
+  expected = 0.0
+  for j, nb in neighbours.items():
+    if nb:
+      coef = np.linalg.lstsq(x[:, nb], x[:, j], rcond=None)[0]
+      rss = np.sum((x[:, j] - x[:, nb] @ coef) ** 2) / 60
+    else:
+      rss = 1.0
+    expected += 60 * math.log(rss) + len(nb) * (math.log(60) + 2 * 0.5 * math.log(6))
+  assert selection.neighbourhood_ebic(x, rows, cols, gamma=0.5) == pytest.approx(expected)
+  dense_rows, dense_cols = np.triu_indices(6, 1)
+  assert selection.neighbourhood_ebic(x[:5], dense_rows, dense_cols) == math.inf
+
+
+def test_data_driven_lambda_recovers_the_simulated_networks():
+  """Acceptance: F1 >= 0.7 at p = 100, K = 3, n = 200, close to the best (v, lambda) of the grid
+  (seeds 0-7: 0.742-0.800, 0.003-0.026 below the grid's best)."""
+  sim = simulation.simulate_sparse_networks(100, 3, 200, seed=TEST_SEED)
+  samples = [sim.samples(i) for i in range(3)]
+  correlations = [jeek.correlation(x) for x in samples]
+  chosen = selection.select(samples, log=None)
+
+  def f1(lam, v):
+    result = blockwise.jeek_blockwise(correlations, lam, v)
+    return np.mean([runner.edge_scores(result.networks[i][:2], sim.edges(i), 100)["f1"]
+                    for i in range(3)])
+
+  found = f1(chosen.lam, chosen.v)
+  best = max(f1(lam, v) for v, lam, _, _ in chosen.grid)
+  print(f"eBIC lambda {chosen.lam:.4f}, v {chosen.v:.4f}: F1 {found:.3f} (best on the grid {best:.3f})")
+  assert found >= 0.7 and found >= best - 0.06
