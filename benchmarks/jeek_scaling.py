@@ -1,13 +1,17 @@
-r"""JEEK vs GraphicalLasso per context as the number of variables grows (K = 3 contexts, n = 200).
+r"""JEEK at scale: K contexts x p variables, blockwise within a memory budget, against GraphicalLasso.
 
-  python benchmarks/jeek_scaling.py                 # p = 100, 500, 2000
-  python benchmarks/jeek_scaling.py --sizes=100,500 --glasso_timeout=600
+  python benchmarks/jeek_scaling.py                         # K=3: p=100, 500, 2000; K=91: p=1000, 5000
+  python benchmarks/jeek_scaling.py --cases=3:100,91:2000 --budget_gb=2 --glasso_timeout=120
 
-For each p: simulate (shared + specific edges), run JEEK (backward maps + the vectorised per-entry
-solver) and report its time and edge-recovery F1; then, in child processes stopped after
---glasso_timeout seconds, time one scikit-learn GraphicalLasso fit (alpha 0.2, one context) and fit
-GraphicalLasso on each context at JEEK's edge count (alpha bisected, up to 12 fits each),
-reporting time and F1 where they finished.
+Each case (K:p, n = 200 samples per context, the sparse simulator: p shared and p/2 specific true
+edges per context) runs in its own process, which reports its peak resident memory:
+1. lambda and v chosen by the neighbourhood eBIC (`regjax.graphs.selection`, on up to
+   --select_contexts contexts), timed;
+2. the blockwise fit on all K contexts (contexts simulated one at a time, backward maps spilled to a
+   scratch file past half the budget), timed, with mean edge F1 against the truth; for K <= 8 also
+   the F1 of the old rule of thumb lambda = 0.8, v = 0.65 x sqrt(log p / n);
+3. scikit-learn's GraphicalLasso on one context, in a child stopped after --glasso_timeout seconds:
+   one fit at alpha 0.2, and on K <= 8 fits at JEEK's edge count (alpha bisected) with their F1.
 """
 
 from __future__ import annotations
@@ -15,30 +19,69 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import os
+import resource
 import sys
+import tempfile
 import time
+import warnings
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from benchmarks.train_throughput import machine  # noqa: E402
-from regjax.graphs import jeek, runner, simulation  # noqa: E402
+from regjax.graphs import blockwise, jeek, runner, selection, simulation  # noqa: E402
 
 
-def _glasso(samples, targets, truths, queue):
+def _mean_f1(networks, sim) -> float:
+  return float(np.mean([runner.edge_scores(networks.networks[i][:2], sim.edges(i),
+                                           sim.num_variables)["f1"]
+                        for i in range(sim.num_contexts)]))
+
+
+def _case(k: int, p: int, budget_gb: float, select_contexts: int, queue) -> None:
+  sim = simulation.simulate_sparse_networks(p, k, 200, seed=0)
+  out = {}
   start = time.time()
-  scores = []
-  for x, target, truth in zip(samples, targets, truths):
-    fitted = runner.glasso_at_sparsity(x, target, max_seconds=1e9)
-    scores.append(runner.edge_scores(fitted["edges"], truth)["f1"])
-  queue.put((time.time() - start, float(np.mean(scores))))
+  used = selection.select([sim.samples(i) for i in
+                           (range(k) if k <= select_contexts else
+                            np.random.default_rng(0).choice(k, select_contexts, replace=False))],
+                          memory_budget_gb=budget_gb, log=None)
+  out["select_s"] = time.time() - start
+  out["lam"], out["v"] = used.lam, used.v
+  correlations = [(lambda i=i: jeek.correlation(sim.samples(i))) for i in range(k)]
+  start = time.time()
+  with tempfile.TemporaryDirectory() as scratch:
+    networks = blockwise.jeek_blockwise(correlations, used.lam, used.v, budget_gb,
+                                        scratch_dir=scratch)
+  out["fit_s"] = time.time() - start
+  out["plan"] = blockwise.plan(k, p, budget_gb).describe()
+  out["f1"] = _mean_f1(networks, sim)
+  out["edges"] = float(np.mean([networks.num_edges(i) for i in range(k)]))
+  if k <= 8:
+    lam, v = runner.default_lambdas(p, 200)
+    out["f1_rule_of_thumb"] = _mean_f1(blockwise.jeek_blockwise(correlations, lam, v, budget_gb),
+                                       sim)
+  out["peak_rss_gib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+  out["truth_edges"] = len(sim.edges(0)[0])
+  queue.put(out)
 
 
-def _one_fit(samples, queue):
+def _glasso_one_fit(p: int, queue) -> None:
   from sklearn.covariance import graphical_lasso
+  warnings.simplefilter("ignore")   # "did not converge after 200 iterations": the fit is timed as is
+  samples = simulation.simulate_sparse_networks(p, 1, 200, seed=0).samples(0)
   start = time.time()
   graphical_lasso(jeek.correlation(samples), 0.2, max_iter=200)
   queue.put(time.time() - start)
+
+
+def _glasso_matched(k: int, p: int, targets, queue) -> None:
+  sim = simulation.simulate_sparse_networks(p, k, 200, seed=0)
+  start, scores = time.time(), []
+  for i, target in enumerate(targets):
+    fitted = runner.glasso_at_sparsity(sim.samples(i), target, max_seconds=1e9)
+    scores.append(runner.edge_scores(runner.upper_pairs(fitted["edges"]), sim.edges(i), p)["f1"])
+  queue.put((time.time() - start, float(np.mean(scores))))
 
 
 def _in_child(target, args, timeout):
@@ -51,39 +94,39 @@ def _in_child(target, args, timeout):
   if child.is_alive():
     child.terminate()
     return None
-  return queue.get()
+  return queue.get() if not queue.empty() else None
 
 
 def main() -> None:
   parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-  parser.add_argument("--sizes", default="100,500,2000")
+  parser.add_argument("--cases", default="3:100,3:500,3:2000,91:1000,91:5000",
+                      help="comma-separated K:p")
+  parser.add_argument("--budget_gb", type=float, default=4.0)
+  parser.add_argument("--select_contexts", type=int, default=8)
   parser.add_argument("--glasso_timeout", type=float, default=300.0)
   args = parser.parse_args()
   print(machine())
-  for p in [int(x) for x in args.sizes.split(",")]:
-    sim = simulation.simulate_networks(p, 3, 200, seed=0)
-    truths = [jeek.edges(o) for o in sim.precisions]
-    lam, v = runner.default_lambdas(p, 200)
-    start = time.time()
-    covariances = np.stack([jeek.correlation(x) for x in sim.samples])
-    result = jeek.jeek(covariances, lam, v)
-    seconds = time.time() - start
-    estimated = [jeek.edges(o) for o in result.precisions]
-    f1 = np.mean([runner.edge_scores(e, t)["f1"] for e, t in zip(estimated, truths)])
-    print(f"p={p:5d}: JEEK {seconds:7.1f} s, F1 {f1:.3f} ({int(np.mean([e.sum() // 2 for e in estimated]))} "
-          "edges per context)", flush=True)
-    single = _in_child(_one_fit, (sim.samples[0],), args.glasso_timeout)
+  print(f"memory budget {args.budget_gb} GiB; n = 200 samples per context", flush=True)
+  for case in args.cases.split(","):
+    k, p = (int(x) for x in case.split(":"))
+    found = _in_child(_case, (k, p, args.budget_gb, args.select_contexts), None)
+    line = (f"K={k:3d} p={p:6d}: lambda chosen in {found['select_s']:7.1f} s "
+            f"(lambda {found['lam']:.4f}, v {found['v']:.4f}), fit {found['fit_s']:7.1f} s, "
+            f"F1 {found['f1']:.3f} ({found['edges']:.0f} edges per context, "
+            f"{found['truth_edges']} true)")
+    if "f1_rule_of_thumb" in found:
+      line += f", rule-of-thumb lambda F1 {found['f1_rule_of_thumb']:.3f}"
+    print(line + f", peak RSS {found['peak_rss_gib']:.2f} GiB", flush=True)
+    print(f"         {found['plan']}", flush=True)
+    single = _in_child(_glasso_one_fit, (p,), args.glasso_timeout)
     print("         GraphicalLasso, one fit (alpha 0.2, one context): "
           + (f"{single:.1f} s" if single is not None else
              f"not finished after {args.glasso_timeout:.0f} s"), flush=True)
-    matched = _in_child(_glasso, (sim.samples, [int(e.sum() // 2) for e in estimated], truths),
-                        args.glasso_timeout)
-    if matched is None:
-      print(f"         GraphicalLasso (3 contexts, matched sparsity): not finished after "
-            f"{args.glasso_timeout:.0f} s", flush=True)
-    else:
-      print(f"         GraphicalLasso (3 contexts, matched sparsity): {matched[0]:7.1f} s, "
-            f"F1 {matched[1]:.3f}", flush=True)
+    if k <= 8 and single is not None:
+      matched = _in_child(_glasso_matched, (k, p, [int(found["edges"])] * k), args.glasso_timeout)
+      print(f"         GraphicalLasso ({k} contexts, matched sparsity): "
+            + (f"{matched[0]:.1f} s, F1 {matched[1]:.3f}" if matched is not None else
+               f"not finished after {args.glasso_timeout:.0f} s"), flush=True)
 
 
 if __name__ == "__main__":

@@ -48,6 +48,39 @@ def test_entry_solver_equals_linear_programming():
   np.testing.assert_allclose(x1, 0.0, atol=1e-12)  # 0.9 - 0.8 - 0.1 is not 0 exactly
 
 
+def _by_every_breakpoint(b, w_task, w_shared, lam):
+  """The definition: f evaluated at all 2K + 1 breakpoints, the smallest |s| among the minima."""
+  half = lam * np.minimum(w_task, w_shared[None])
+  candidates = np.concatenate([np.zeros_like(b[:1]), b - half, b + half])        # [2K+1, E]
+  excess = np.maximum(np.abs(b[None] - candidates[:, None]) - half[None], 0.0)  # [2K+1, K, E]
+  values = w_shared[None] * np.abs(candidates) + (w_task[None] * excess).sum(1)
+  optimal = values <= values.min(0) + 1e-9 * (1 + np.abs(values.min(0)))
+  s = np.take_along_axis(candidates, np.argmin(np.where(optimal, np.abs(candidates), np.inf), 0)
+                         [None], 0)[0]
+  return np.clip(0.0, b - s[None] - half, b - s[None] + half), s
+
+
+@pytest.mark.parametrize("k", [2, 3, 17])
+def test_weighted_median_solvers_equal_every_breakpoint_evaluation(k):
+  rng = np.random.default_rng(k)
+  entries = 2000
+  b = rng.normal(size=(k, entries)) * rng.choice([0.05, 0.3, 1.0], size=(k, entries))
+  b[:, :200] = rng.normal(size=200)                  # the same value in every context
+  b[:, 200:400] = np.round(b[:, 200:400], 1)         # exact ties between breakpoints
+  ones = np.ones((k, entries))
+  x, s = _by_every_breakpoint(b, ones, np.ones(entries), 0.1)
+  for use_jax in (False, True):
+    x_u, s_u = jeek.solve_uniform_entries(b, 0.1, use_jax=use_jax)
+    np.testing.assert_allclose(s_u, s, atol=1e-12)
+    np.testing.assert_allclose(x_u, x, atol=1e-12)
+  w_task = rng.choice([0.5, 1.0, 2.0], size=(k, entries))
+  w_shared = rng.choice([0.5, 1.0, 2.0], size=entries)
+  x, s = _by_every_breakpoint(b, w_task, w_shared, 0.1)
+  x_w, s_w = jeek.solve_entries(b, w_task, w_shared, 0.1)
+  np.testing.assert_allclose(s_w, s, atol=1e-12)
+  np.testing.assert_allclose(x_w, x, atol=1e-12)
+
+
 def test_diffee_finds_the_changed_edges():
   sim = simulation.simulate_networks(60, 2, 400, seed=3)
   difference = jeek.diffee(jeek.correlation(sim.samples[0]), jeek.correlation(sim.samples[1]),

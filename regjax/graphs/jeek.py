@@ -17,10 +17,12 @@ w_i max(0, |b_i - s| - lambda_i), so the objective
 
     f(s) = w_s |s| + sum_i w_i max(0, |b_i - s| - lambda_i)
 
-is convex and piecewise linear in s, and its minimum lies at one of the 2K + 1 breakpoints
-{0, b_i - lambda_i, b_i + lambda_i}. Evaluating f at all of them for all p(p + 1)/2 entries at once is a
-few vectorised array operations (JAX, jit), exact, with no iterative solver. Ties go to the
-smallest |s| (the sparsest shared part). Diagonal entries carry no penalty and keep B_i's values.
+is convex and piecewise linear in s, with breakpoints {0, b_i - lambda_i, b_i + lambda_i}; its
+minimisers are a weighted median of them (`solve_entries`: one sort per entry; with unit weights two
+order statistics, `solve_uniform_entries`), exact, vectorised over all p(p - 1)/2 entries, with no
+iterative solver. Ties go to the smallest |s| (the sparsest shared part). Diagonal entries carry no
+penalty and keep B_i's values. `regjax.graphs.blockwise` runs the same solver in blocks of entries
+within a memory budget.
 
 DIFFEE: the difference network of two contexts, Delta = soft_threshold(B_1 - B_2, lambda), the
 closed-form solution of min ||Delta||_1 s.t. |Delta - (B_1 - B_2)| <= lambda.
@@ -93,7 +95,7 @@ def backward_map(cov: np.ndarray, v: float = 0.05, min_eigenvalue: float = 1e-3)
 
 
 def solve_entries(b, w_task, w_shared, lam: float) -> tuple[np.ndarray, np.ndarray]:
-  """The exact per-entry JEEK solution for E independent entries, in float64.
+  """The exact per-entry JEEK solution for E independent entries with knowledge weights.
 
   Args:
     b: float [K, E] backward-map values of each context.
@@ -105,37 +107,73 @@ def solve_entries(b, w_task, w_shared, lam: float) -> tuple[np.ndarray, np.ndarr
     |x_i + s - b_i| <= lambda_i, where lambda_i = lam * min(w_task_i, w_shared) (lam itself where
     both weights are 1).
 
-  Float64 (JAX's 64-bit mode, for this call only) because the objective is often flat between
-  breakpoints: in float32, which of two equally good candidates wins depends on how XLA orders the
-  sum over contexts, which changes with the array's shape, so blocks and the whole array could
-  disagree by a whole lambda on such entries.
+  f(s) is convex and piecewise linear; just right of a breakpoint t its slope is
+  sum_{breakpoints <= t} c - sum c / 2, where a task breakpoint b_i -/+ lambda_i carries c = w_i
+  and the breakpoint 0 carries c = 2 w_s. So the minimisers are a weighted median of the 2K + 1
+  breakpoints: one sort per entry (O(K log K), not the O(K^2) of evaluating f at every
+  breakpoint), and where the slope is 0 the whole interval up to the next breakpoint, of which the
+  point nearest 0 is taken. In float64 (JAX's 64-bit mode, for this call only), so that the
+  flat-slope test is not decided by float32 rounding.
   """
   with jax.enable_x64(True):
-    x, s = _solve_entries(jnp.asarray(b, jnp.float64), jnp.asarray(w_task, jnp.float64),
-                          jnp.asarray(w_shared, jnp.float64), jnp.float64(lam))
-    return np.array(x), np.array(s)
+    x, s = _solve_weighted(jnp.asarray(b, jnp.float64).T, jnp.asarray(w_task, jnp.float64).T,
+                           jnp.asarray(w_shared, jnp.float64), jnp.float64(lam))
+    return np.array(x).T, np.array(s)
 
 
 @jax.jit
-def _solve_entries(b: jax.Array, w_task: jax.Array, w_shared: jax.Array,
-                   lam: jax.Array) -> tuple[jax.Array, jax.Array]:
-  half_width = lam * jnp.where(jnp.minimum(w_task, w_shared[None]) > 0,
-                               jnp.minimum(w_task, w_shared[None]), 1.0)          # [K, E]
-  candidates = jnp.concatenate([jnp.zeros_like(b[:1]), b - half_width, b + half_width])
-
-  def objective(s):                                                               # s: [E]
-    excess = jnp.maximum(jnp.abs(b - s[None]) - half_width, 0.0)
-    return w_shared * jnp.abs(s) + jnp.sum(w_task * excess, axis=0)
-
-  # One candidate at a time (not vmap): memory ~ (2K + 1) E rather than (2K + 1) K E.
-  values = jax.lax.map(objective, candidates)                                     # [2K+1, E]
-  best = jnp.min(values, axis=0)
-  tolerance = 1e-9 * (1.0 + jnp.abs(best))
-  # Among (numerically) optimal candidates take the smallest |s|.
-  penalty = jnp.where(values <= best + tolerance, jnp.abs(candidates), jnp.inf)
-  s = jnp.take_along_axis(candidates, jnp.argmin(penalty, axis=0)[None], axis=0)[0]
-  x = jnp.clip(0.0, b - s[None] - half_width, b - s[None] + half_width)
+def _solve_weighted(b: jax.Array, w_task: jax.Array, w_shared: jax.Array,
+                    lam: jax.Array) -> tuple[jax.Array, jax.Array]:
+  """solve_entries on entry-major arrays: b, w_task [E, K]; w_shared [E]."""
+  w_min = jnp.minimum(w_task, w_shared[:, None])
+  half_width = lam * jnp.where(w_min > 0, w_min, 1.0)                             # [E, K]
+  points = jnp.concatenate([jnp.zeros_like(b[:, :1]), b - half_width, b + half_width], axis=1)
+  weights = jnp.concatenate([2 * w_shared[:, None], w_task, w_task], axis=1)      # [E, 2K+1]
+  points, weights = jax.lax.sort((points, weights), dimension=1, num_keys=1)
+  cumulative = jnp.cumsum(weights, axis=1)
+  half_total = 0.5 * cumulative[:, -1]
+  tolerance = 1e-9 * (1.0 + half_total)
+  first = jnp.argmax(cumulative >= (half_total - tolerance)[:, None], axis=1)     # slope >= 0
+  flat = jnp.abs(jnp.take_along_axis(cumulative, first[:, None], 1)[:, 0] - half_total) <= tolerance
+  low = jnp.take_along_axis(points, first[:, None], 1)[:, 0]
+  following = jnp.minimum(first + 1, points.shape[1] - 1)
+  high = jnp.where(flat, jnp.take_along_axis(points, following[:, None], 1)[:, 0], low)
+  s = jnp.clip(0.0, low, high)
+  x = jnp.clip(0.0, b - s[:, None] - half_width, b - s[:, None] + half_width)
   return x, s
+
+
+def solve_uniform_entries(b, lam: float, use_jax: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
+  """`solve_entries` with every weight 1, b [K, E] -> float64 (x [K, E], s [E]); exact, no tolerance.
+
+  With unit weights, counting the breakpoint 0 twice makes 2K + 2 breakpoints of weight 1, whose
+  minimising interval is always [t_(K+1), t_(K+2)] (order statistics): s is the point of it
+  nearest 0. Order statistics need no full sort: numpy's introselect on the CPU (1.1 s for
+  200,000 entries at K = 91, against 5.4 s for XLA's sort), a jitted sort on an accelerator
+  (`use_jax`, default: whenever JAX's default backend is not the CPU).
+  """
+  b = np.asarray(b, np.float64)
+  k = len(b)
+  if use_jax is None:
+    use_jax = jax.default_backend() != "cpu"
+  if use_jax:
+    with jax.enable_x64(True):
+      low, high = (np.asarray(a) for a in _order_statistics(jnp.asarray(b), jnp.float64(lam)))
+  else:
+    points = np.concatenate([np.zeros((2, b.shape[1])), b - lam, b + lam])
+    points = np.partition(points, [k, k + 1], axis=0)
+    low, high = points[k], points[k + 1]
+  s = np.clip(0.0, low, high)
+  x = np.clip(0.0, b - s[None] - lam, b - s[None] + lam)
+  return x, s
+
+
+@jax.jit
+def _order_statistics(b: jax.Array, lam: jax.Array) -> tuple[jax.Array, jax.Array]:
+  k = b.shape[0]
+  points = jnp.concatenate([jnp.zeros((2, b.shape[1]), b.dtype), b - lam, b + lam])
+  points = jnp.sort(points, axis=0)
+  return points[k], points[k + 1]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -161,18 +199,18 @@ def jeek(covariances, lam: float, v: float = 0.05, task_weights=None,
   covariances = np.asarray(covariances, dtype=np.float64)
   k, p, _ = covariances.shape
   backward = np.stack([backward_map(c, v) for c in covariances])
-  rows, cols = np.triu_indices(p)
-  off_diagonal = (rows != cols).astype(np.float64)
-  w_task = np.ones((k, p, p)) if task_weights is None else np.asarray(task_weights, np.float64)
-  w_shared = np.ones((p, p)) if shared_weights is None else np.asarray(shared_weights, np.float64)
-  x, s = solve_entries(backward[:, rows, cols], w_task[:, rows, cols] * off_diagonal,
-                       w_shared[rows, cols] * off_diagonal, lam)
-  diagonal = rows == cols
-  x[:, diagonal] = backward[:, rows[diagonal], cols[diagonal]]  # unpenalised: B_i itself
-  s[diagonal] = 0.0
+  rows, cols = np.triu_indices(p, 1)
+  if task_weights is None and shared_weights is None:
+    x, s = solve_uniform_entries(backward[:, rows, cols], lam)
+  else:
+    w_task = np.ones((k, p, p)) if task_weights is None else np.asarray(task_weights, np.float64)
+    w_shared = np.ones((p, p)) if shared_weights is None else np.asarray(shared_weights, np.float64)
+    x, s = solve_entries(backward[:, rows, cols], w_task[:, rows, cols], w_shared[rows, cols], lam)
   task = np.zeros((k, p, p))
   task[:, rows, cols] = x
   task[:, cols, rows] = x
+  diagonal = np.arange(p)
+  task[:, diagonal, diagonal] = backward[:, diagonal, diagonal]  # unpenalised: B_i itself
   shared = np.zeros((p, p))
   shared[rows, cols] = s
   shared[cols, rows] = s
