@@ -125,6 +125,9 @@ def predict_file(workdir: str | None, input_paths: str, output: str | None = Non
   """Scores every example of the input file(s) with a workdir's best checkpoint, or with a model
   directory (`model`: a path or pretrained:NAME; then --output is required); returns the TSV."""
   paths = input_files(input_paths)
+  from regjax.baselines import gkm_model
+  if not model and gkm_model.exists(workdir):
+    return predict_gkm(workdir, paths, output)
   if model:
     from regjax import model_dir
     if not output:
@@ -146,4 +149,31 @@ def predict_file(workdir: str | None, input_paths: str, output: str | None = Non
   except OSError as e:
     raise workdirs.os_error(path, e) from None
   print(f"Scored {input_pipeline.num_examples(arrays)} examples -> {path}")
+  return path
+
+
+def predict_gkm(workdir: str, paths: list[str], output: str | None) -> str:
+  """Scores FASTA records with a workdir's gkm-SVM (`gkm_model.npz`); `--output=FILE.txt` writes
+  lsgkm's gkmpredict format (`id<TAB>score`, no header), any other name regjax's TSV."""
+  from regjax.baselines import gkm_model, lsgkm_io
+  model = gkm_model.load(workdir)
+  ids, texts = [], []
+  for path in paths:
+    file_ids, file_texts = lsgkm_io.read_fasta(path)
+    ids += file_ids
+    texts += file_texts
+  short = [i for i, text in zip(ids, texts) if len(text) < model.g and not model.fixed_length]
+  if short:
+    raise UserError(f"{paths[0]}: sequence {short[0]!r} is shorter than g = {model.g}; it has no "
+                    "gapped k-mers to score")
+  scores = model.score(texts)
+  path = output_path(workdir, paths[0], output)
+  try:
+    if path.endswith(".txt"):
+      lsgkm_io.write_scores(path, ids, scores)
+    else:
+      reporting.write_predictions(path, ids, scores, None, "label")
+  except OSError as e:
+    raise workdirs.os_error(path, e) from None
+  print(f"Scored {len(ids)} sequences with the gkm-SVM ({model.kind}) -> {path}")
   return path

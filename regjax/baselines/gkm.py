@@ -30,6 +30,9 @@ import jax.numpy as jnp
 import numpy as np
 
 N_CODE = 4
+# Above this many columns (alphabet_size^k) a pattern's counts are a sparse matrix over the
+# gapped k-mers that occur, instead of a dense [N, alphabet_size^k] one.
+DENSE_COLUMNS = 1 << 16
 
 
 def _check(g: int, k: int) -> None:
@@ -37,19 +40,51 @@ def _check(g: int, k: int) -> None:
     raise ValueError(f"need 0 < k <= g, got g={g}, k={k}")
 
 
-def _pattern_counts(codes: np.ndarray, pattern: tuple[int, ...], num_windows: int) -> np.ndarray:
-  """Per-sequence counts [N, 4^k] of the gapped k-mers of one pattern (codes [N, L])."""
+def _valid_windows(codes: np.ndarray, lengths: np.ndarray | None, g: int) -> np.ndarray | None:
+  """bool [N, W]: windows that lie inside each sequence (None: all of them)."""
+  if lengths is None:
+    return None
+  return np.arange(codes.shape[1] - g + 1)[None, :] <= (np.asarray(lengths)[:, None] - g)
+
+
+def _pattern_keys(codes: np.ndarray, pattern: tuple[int, ...], num_windows: int, alphabet_size: int,
+                  valid: np.ndarray | None) -> np.ndarray:
+  """int64 [N, W]: each window's kept letters as one base-`alphabet_size` integer; -1 where a kept
+  letter is unknown (a code >= alphabet_size, e.g. N) or the window runs past the sequence's end."""
   n = len(codes)
-  k = len(pattern)
-  value = np.zeros((n, num_windows), dtype=np.int64)
-  has_n = np.zeros((n, num_windows), dtype=bool)
-  for j, position in enumerate(pattern):
+  key = np.zeros((n, num_windows), dtype=np.int64)
+  unknown = np.zeros((n, num_windows), dtype=bool)
+  for position in pattern:
     letters = codes[:, position:position + num_windows].astype(np.int64)
-    has_n |= letters == N_CODE
-    value += np.minimum(letters, 3) << (2 * j)
-  value[has_n] = 4**k  # a spare column for g-mers with an N at a kept position, dropped below
-  flat = (np.arange(n)[:, None] * (4**k + 1) + value).ravel()
-  return np.bincount(flat, minlength=n * (4**k + 1)).reshape(n, 4**k + 1)[:, :4**k]
+    unknown |= letters >= alphabet_size
+    key = key * alphabet_size + np.minimum(letters, alphabet_size - 1)
+  if valid is not None:
+    unknown |= ~valid
+  key[unknown] = -1
+  return key
+
+
+def _dense_counts(keys: np.ndarray, columns: int) -> np.ndarray:
+  """Per-sequence counts [N, columns] of the keys (-1 dropped)."""
+  n = len(keys)
+  shifted = np.where(keys < 0, columns, keys)                  # a spare column, dropped below
+  flat = (np.arange(n)[:, None] * (columns + 1) + shifted).ravel()
+  return np.bincount(flat, minlength=n * (columns + 1)).reshape(n, columns + 1)[:, :columns]
+
+
+def _sparse_counts(keys: np.ndarray, vocabulary: np.ndarray):
+  """Per-sequence counts, scipy CSR [N, len(vocabulary)], of the keys found in `vocabulary` (sorted)."""
+  from scipy import sparse
+  n, w = keys.shape
+  rows = np.repeat(np.arange(n), w)
+  flat = keys.ravel()
+  column = np.searchsorted(vocabulary, flat)
+  keep = (flat >= 0) & (column < len(vocabulary))
+  keep[keep] = vocabulary[column[keep]] == flat[keep]
+  counts = sparse.csr_matrix((np.ones(int(keep.sum()), np.float64), (rows[keep], column[keep])),
+                             shape=(n, len(vocabulary)))
+  counts.sum_duplicates()
+  return counts
 
 
 @jax.jit
@@ -58,17 +93,24 @@ def _accumulate(kernel, counts_a, counts_b):
 
 
 def gkm_kernel(codes_a: np.ndarray, codes_b: np.ndarray | None = None, g: int = 10, k: int = 6,
-               normalize: bool = True, patterns_per_step: int = 2,
-               progress=None) -> np.ndarray:
-  """The gkm kernel between two sets of equal-length sequences.
+               normalize: bool = True, patterns_per_step: int = 2, progress=None,
+               alphabet_size: int = 4, lengths_a: np.ndarray | None = None,
+               lengths_b: np.ndarray | None = None) -> np.ndarray:
+  """The gkm kernel between two sets of sequences over any alphabet.
 
   Args:
-    codes_a: uint8 [Na, L] sequence codes (A, C, G, T = 0..3, N = 4).
-    codes_b: [Nb, L], or None for the kernel of codes_a with itself.
+    codes_a: integer [Na, L] letter codes 0..alphabet_size-1; any larger code (N for DNA, X for
+      protein, padding) never matches.
+    codes_b: [Nb, L'], or None for the kernel of codes_a with itself.
     g, k: g-mer length and number of kept (non-gap) positions.
     normalize: divide by sqrt(K(S, S) K(T, T)).
     patterns_per_step: gap patterns per matrix multiplication (memory ~ N * 4^k * this).
     progress: optional callable(done, total) for progress output.
+    alphabet_size: letters of the alphabet (4 for DNA, 20 for protein, any for text). While
+      alphabet_size^k <= 65,536 the counts are dense float32 matrices multiplied in JAX; above,
+      sparse matrices over the gapped k-mers that occur (scipy), equally exact.
+    lengths_a, lengths_b: optional [N] true lengths of padded variable-length sequences; windows
+      past a sequence's end are not counted.
 
   Returns:
     float64 [Na, Nb].
@@ -76,56 +118,77 @@ def gkm_kernel(codes_a: np.ndarray, codes_b: np.ndarray | None = None, g: int = 
   _check(g, k)
   codes_a = np.asarray(codes_a)
   same = codes_b is None
-  codes_b = codes_a if same else np.asarray(codes_b)
-  if codes_a.shape[1] != codes_b.shape[1]:
-    raise ValueError("both sets need the same sequence length")
-  windows = codes_a.shape[1] - g + 1
-  if windows < 1:
-    raise ValueError(f"sequences of length {codes_a.shape[1]} have no {g}-mers")
+  codes_b, lengths_b = (codes_a, lengths_a) if same else (np.asarray(codes_b), lengths_b)
+  for codes in (codes_a, codes_b):
+    if codes.shape[1] < g:
+      raise ValueError(f"sequences of length {codes.shape[1]} have no {g}-mers")
+  windows_a, windows_b = codes_a.shape[1] - g + 1, codes_b.shape[1] - g + 1
+  valid_a, valid_b = _valid_windows(codes_a, lengths_a, g), _valid_windows(codes_b, lengths_b, g)
   patterns = list(itertools.combinations(range(g), k))
-  kernel = jnp.zeros((len(codes_a), len(codes_b)), jnp.float32)
+  columns = alphabet_size**k
+  dense = columns <= DENSE_COLUMNS
+  kernel = jnp.zeros((len(codes_a), len(codes_b)), jnp.float32) if dense else \
+      np.zeros((len(codes_a), len(codes_b)))
   self_a = np.zeros(len(codes_a))
   self_b = np.zeros(len(codes_b))
   for start in range(0, len(patterns), patterns_per_step):
     chunk = patterns[start:start + patterns_per_step]
-    counts_a = np.concatenate([_pattern_counts(codes_a, q, windows) for q in chunk], axis=1)
-    counts_b = counts_a if same else np.concatenate(
-        [_pattern_counts(codes_b, q, windows) for q in chunk], axis=1)
-    kernel = _accumulate(kernel, jnp.asarray(counts_a, jnp.float32),
-                         jnp.asarray(counts_b, jnp.float32))
-    self_a += (counts_a.astype(np.float64)**2).sum(axis=1)
-    self_b += (counts_b.astype(np.float64)**2).sum(axis=1)
+    keys_a = [_pattern_keys(codes_a, q, windows_a, alphabet_size, valid_a) for q in chunk]
+    keys_b = keys_a if same else [_pattern_keys(codes_b, q, windows_b, alphabet_size, valid_b)
+                                  for q in chunk]
+    for key_a, key_b in zip(keys_a, keys_b) if not dense else ():
+      vocabulary = np.unique(key_a[key_a >= 0])
+      counts_a = _sparse_counts(key_a, vocabulary)
+      counts_b = counts_a if same else _sparse_counts(key_b, vocabulary)
+      kernel += (counts_a @ counts_b.T).toarray()
+      self_a += np.asarray(counts_a.multiply(counts_a).sum(axis=1)).ravel()
+      if not same:   # K(T, T) needs every gapped k-mer of T, not only those shared with A
+        own = _sparse_counts(key_b, np.unique(key_b[key_b >= 0]))
+        self_b += np.asarray(own.multiply(own).sum(axis=1)).ravel()
+    if dense:
+      counts_a = np.concatenate([_dense_counts(key, columns) for key in keys_a], axis=1)
+      counts_b = counts_a if same else np.concatenate([_dense_counts(key, columns)
+                                                       for key in keys_b], axis=1)
+      kernel = _accumulate(kernel, jnp.asarray(counts_a, jnp.float32),
+                           jnp.asarray(counts_b, jnp.float32))
+      self_a += (counts_a.astype(np.float64)**2).sum(axis=1)
+      self_b += (counts_b.astype(np.float64)**2).sum(axis=1)
     if progress is not None:
       progress(min(start + patterns_per_step, len(patterns)), len(patterns))
   kernel = np.asarray(kernel, dtype=np.float64)
+  if same:
+    self_b = self_a
   if normalize:
     kernel /= np.sqrt(np.outer(self_a, self_b)).clip(min=1e-12)
   return kernel
 
 
 def gkm_kernel_brute(codes_a: np.ndarray, codes_b: np.ndarray | None = None, g: int = 10,
-                     k: int = 6, normalize: bool = True) -> np.ndarray:
-  """The definition, literally: sum over every g-mer pair of C(g - mismatches, k)."""
+                     k: int = 6, normalize: bool = True, alphabet_size: int = 4,
+                     lengths_a: np.ndarray | None = None,
+                     lengths_b: np.ndarray | None = None) -> np.ndarray:
+  """The definition, literally: sum over every g-mer pair of C(g - mismatches, k), where a letter
+  code >= alphabet_size never matches and only windows inside each sequence's length count."""
   _check(g, k)
   codes_a = np.asarray(codes_a)
-  codes_b = codes_a if codes_b is None else np.asarray(codes_b)
+  if codes_b is None:
+    codes_b, lengths_b = codes_a, lengths_a
+  codes_b = np.asarray(codes_b)
   weight = np.array([comb(matches, k) for matches in range(g + 1)], dtype=np.float64)
 
-  def gmers(codes):
-    return np.stack([codes[:, i:i + g] for i in range(codes.shape[1] - g + 1)], axis=1)
+  def gmers(codes, lengths):
+    lengths = np.full(len(codes), codes.shape[1]) if lengths is None else lengths
+    return [np.stack([row[i:i + g] for i in range(length - g + 1)]) if length >= g
+            else np.zeros((0, g), row.dtype) for row, length in zip(codes, lengths)]
 
-  def kernel(a, b):
-    out = np.zeros((len(a), len(b)))
-    for i in range(len(a)):
-      matches = ((a[i][None, :, None, :] == b[:, None, :, :]) &
-                 (a[i][None, :, None, :] != N_CODE)).sum(-1)       # [Nb, Wa, Wb]
-      out[i] = weight[matches].sum(axis=(1, 2))
-    return out
+  def pair(u, v):
+    matches = ((u[:, None, :] == v[None, :, :]) & (u[:, None, :] < alphabet_size)).sum(-1)
+    return weight[matches].sum()
 
-  gmers_a, gmers_b = gmers(codes_a), gmers(codes_b)
-  result = kernel(gmers_a, gmers_b)
+  gmers_a, gmers_b = gmers(codes_a, lengths_a), gmers(codes_b, lengths_b)
+  result = np.array([[pair(u, v) for v in gmers_b] for u in gmers_a])
   if normalize:
-    self_a = np.array([kernel(gmers_a[i:i + 1], gmers_a[i:i + 1])[0, 0] for i in range(len(codes_a))])
-    self_b = np.array([kernel(gmers_b[i:i + 1], gmers_b[i:i + 1])[0, 0] for i in range(len(codes_b))])
+    self_a = np.array([pair(u, u) for u in gmers_a])
+    self_b = np.array([pair(v, v) for v in gmers_b])
     result /= np.sqrt(np.outer(self_a, self_b)).clip(min=1e-12)
   return result
