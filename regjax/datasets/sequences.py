@@ -24,7 +24,7 @@ import os
 
 import numpy as np
 
-from regjax.datasets.textio import open_text
+from regjax.datasets.textio import fasta_records, open_text
 from regjax.errors import DataFormatError
 
 ALPHABET = "ACGT"
@@ -129,23 +129,7 @@ def read_deepbind_tsv(path) -> SequenceSet:
 
 def read_fasta(path) -> SequenceSet:
   """Reads FASTA whose headers end in an optional 0/1 label (no labels at all: all peaks)."""
-  records: list[list] = []  # [line_no, header tokens, sequence parts]
-  try:
-    with open_text(path) as f:
-      for line_no, line in enumerate(f, start=1):
-        line = line.strip()
-        if not line:
-          continue
-        if line.startswith(">"):
-          records.append([line_no, line[1:].split(), []])
-        elif not records:
-          raise DataFormatError(path, "expected a FASTA header line starting with '>'", line_no)
-        else:
-          records[-1][2].append(line)
-  except (UnicodeDecodeError, gzip.BadGzipFile, EOFError) as e:
-    raise DataFormatError(path, f"not a readable text file ({e})") from None
-  if not records:
-    raise DataFormatError(path, "file has no sequences; expected FASTA records '>ID [0|1]'")
+  records = fasta_records(path)
   labelled = [bool(tokens) and tokens[-1] in ("0", "1") for _, tokens, _ in records]
   if any(labelled) and not all(labelled):
     line_no, tokens, _ = records[labelled.index(False)]
@@ -155,8 +139,7 @@ def read_fasta(path) -> SequenceSet:
     raise DataFormatError(path, "this record has no 0/1 label at the end of its header, but "
                           "others do", line_no)
   ids, seqs, labels = [], [], []
-  for index, (line_no, tokens, parts) in enumerate(records):
-    sequence = "".join(parts)
+  for index, (line_no, tokens, sequence) in enumerate(records):
     _check_sequence(path, line_no, sequence)
     name_tokens = tokens[:-1] if all(labelled) else tokens
     ids.append(name_tokens[0] if name_tokens else f"seq{index + 1}")

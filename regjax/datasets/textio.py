@@ -44,3 +44,34 @@ def tab_rows(path, what: str, min_columns: int, layout: str) -> Iterator[tuple[i
         yield line_no, fields
   except (UnicodeDecodeError, gzip.BadGzipFile, EOFError) as e:
     raise DataFormatError(path, f"not a readable text file ({e})") from None
+
+
+def fasta_records(path) -> list[tuple[int, list[str], str]]:
+  """(header line number, header words after '>', sequence) of every record of a FASTA file.
+
+  Raises:
+    DataFormatError: text before the first header, a record without sequence lines, no records,
+      or a file that is not readable text.
+  """
+  records: list[tuple[int, list[str], list[str]]] = []
+  try:
+    with open_text(path) as f:
+      for line_no, line in enumerate(f, start=1):
+        line = line.strip()
+        if not line:
+          continue
+        if line.startswith(">"):
+          records.append((line_no, line[1:].split(), []))
+        elif not records:
+          raise DataFormatError(path, "expected a FASTA header line starting with '>'", line_no)
+        else:
+          records[-1][2].append(line)
+  except (UnicodeDecodeError, gzip.BadGzipFile, EOFError) as e:
+    raise DataFormatError(path, f"not a readable text file ({e})") from None
+  if not records:
+    raise DataFormatError(path, "file has no sequences; expected FASTA records '>ID' + sequence")
+  for line_no, words, parts in records:
+    if not parts:
+      name = words[0] if words else "(no name)"
+      raise DataFormatError(path, f"record {name!r} has no sequence", line_no)
+  return [(line_no, words, "".join(parts)) for line_no, words, parts in records]
