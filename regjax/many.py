@@ -137,19 +137,26 @@ class ManyTrainer:
     return _stack(states), _stack(keys)
 
   def epoch_batches(self, epoch: int):
-    """Stacked batches [K, B, ...] of one epoch; a member out of data gets all-masked batches."""
-    per_member = []
-    for trainer in self.trainers:
-      batches = list(input_pipeline.train_batches(
-          trainer.dataset.splits["train"], trainer.batch_keys, trainer.config.train.batch_size,
-          trainer.config.seed, epoch))
-      while len(batches) < self.steps:
-        empty = dict(batches[0])
-        empty["mask"] = np.zeros_like(empty["mask"])
-        batches.append(empty)
-      per_member.append(batches)
-    for i in range(self.steps):
-      yield {k: np.stack([member[i][k] for member in per_member]) for k in per_member[0][i]}
+    """Stacked batches [K, B, ...] of one epoch; a member out of data gets all-masked batches.
+
+    Each member's batches are drawn as they are needed (one batch per member in memory, not a
+    second copy of every member's training split).
+    """
+    streams = [iter(input_pipeline.train_batches(
+        trainer.dataset.splits["train"], trainer.batch_keys, trainer.config.train.batch_size,
+        trainer.config.seed, epoch)) for trainer in self.trainers]
+    firsts = [None] * len(streams)
+    for _ in range(self.steps):
+      batches = []
+      for member, stream in enumerate(streams):
+        batch = next(stream, None)
+        if batch is None:
+          batch = dict(firsts[member])
+          batch["mask"] = np.zeros_like(batch["mask"])
+        elif firsts[member] is None:
+          firsts[member] = batch
+        batches.append(batch)
+      yield {k: np.stack([batch[k] for batch in batches]) for k in batches[0]}
 
   def train_epoch(self, states, keys, epoch: int, progress=None):
     losses = []

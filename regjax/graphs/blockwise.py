@@ -30,9 +30,12 @@ from regjax.errors import ConfigError
 from regjax.graphs import jeek
 
 GIB = 1024**3
-# Float64 values per matrix entry while one block is solved: b and x (each [K]), the 2K + 2
-# breakpoints and their partitioned copy, and temporaries: measured 5.1 K at K = 91, counted double.
-_SOLVER_VALUES_PER_CONTEXT = 10
+# Float64 values per matrix entry while one block is solved: b (K), the 2K + 2 breakpoints
+# (partitioned in place), then x (K) and its sign: about 3K + 3, counted as 6K + 8 for numpy's
+# temporaries. A reserve is left for the process itself (Python, numpy, JAX: about 0.3 GiB): a
+# quarter of the budget, at most RESERVE_BYTES.
+_SOLVER_VALUES_PER_CONTEXT = 6
+RESERVE_BYTES = 0.5 * GIB
 
 
 def upper_offsets(p: int) -> np.ndarray:
@@ -94,15 +97,18 @@ class EntryStore:
         raise OSError(f"{self.path}: cannot write the JEEK scratch file ({error.strerror})") from None
     self._written += 1
 
-  def block(self, start: int, stop: int) -> np.ndarray:
-    """Values [K, stop - start] of entries start..stop-1 of every context."""
+  def block(self, start: int, stop: int, out: np.ndarray | None = None) -> np.ndarray:
+    """Values [K, stop - start] of entries start..stop-1 of every context (into `out`'s first
+    stop - start columns when given)."""
+    if out is None:
+      out = np.empty((self.num_contexts, stop - start), self.dtype)
     if self.in_memory:
-      return self._array[:, start:stop]
+      out[:, :stop - start] = self._array[:, start:stop]
+      return out
     size = self.dtype.itemsize
-    out = np.empty((self.num_contexts, stop - start), self.dtype)
     for k in range(self.num_contexts):
       raw = os.pread(self._fd, (stop - start) * size, (k * self.num_entries + start) * size)
-      out[k] = np.frombuffer(raw, self.dtype)
+      out[k, :stop - start] = np.frombuffer(raw, self.dtype)
     return out
 
   def close(self) -> None:
@@ -200,15 +206,17 @@ class Plan:
 def plan(num_contexts: int, p: int, memory_budget_gb: float) -> Plan:
   """Splits `memory_budget_gb` between the backward-map store and the solver's blocks."""
   budget = memory_budget_gb * GIB
+  reserve = min(RESERVE_BYTES, budget / 4)
   working = 3.0 * p * p * 8
-  if working > budget:
-    raise ConfigError(f"p = {p} needs {working / GIB:.2f} GiB for one backward map (three p x p "
-                      f"float64 arrays); raise the memory budget above {memory_budget_gb} GiB")
+  if working + reserve > budget:
+    raise ConfigError(f"p = {p} needs {(working + reserve) / GIB:.2f} GiB for one backward map "
+                      f"(three p x p float64 arrays and {reserve / GIB:.2f} GiB for the process); "
+                      f"raise the memory budget above {memory_budget_gb} GiB")
   entries = p * (p - 1) // 2
   store_bytes = num_contexts * entries * 8.0
   in_memory = store_bytes <= budget / 2
-  left = budget - (store_bytes if in_memory else 0.0)
-  per_entry = 8.0 * (_SOLVER_VALUES_PER_CONTEXT * num_contexts + 4)
+  left = max(budget - reserve - (store_bytes if in_memory else 0.0), 0.0) / 2  # half: the edges
+  per_entry = 8.0 * (_SOLVER_VALUES_PER_CONTEXT * num_contexts + 8)
   block = int(min(max(left / per_entry, 128), max(entries, 1)))
   if block < entries:
     block = max(128, block // 128 * 128)
@@ -260,28 +268,29 @@ def solve_store(store: EntryStore, diagonals: np.ndarray, lams: Sequence[float],
   p = diagonals.shape[1]
   offsets = upper_offsets(p)
   block = memory_plan.block_entries
+  b = np.zeros((k, block))
   found_shared = [[] for _ in lams]
   found = [[[] for _ in range(k)] for _ in lams]
   for number, start in enumerate(range(0, entries, block)):
     stop = min(start + block, entries)
-    values = store.block(start, stop)
-    b = np.zeros((k, block))
-    b[:, :stop - start] = values
+    b[:, stop - start:] = 0.0                             # the last block's padding
+    store.block(start, stop, out=b)
     for j, lam in enumerate(lams):
       if found[j] is None:
         continue
       x, s = jeek.solve_uniform_entries(b, lam)
-      x, s = x[:, :stop - start], s[:stop - start]
-      omega = x + s[None]
+      s = s[:stop - start]
       shared_here = np.flatnonzero(np.abs(s) > 1e-10)
       rows, cols = entry_positions(start + shared_here, offsets)
       found_shared[j].append((rows, cols, s[shared_here]))
       for i in range(k):
-        here = np.flatnonzero(np.abs(omega[i]) > 1e-10)
+        omega = x[i, :stop - start] + s
+        here = np.flatnonzero(np.abs(omega) > 1e-10)
         rows, cols = entry_positions(start + here, offsets)
-        found[j][i].append((rows, cols, omega[i, here]))
+        found[j][i].append((rows.astype(np.int32), cols.astype(np.int32), omega[here]))
         if writer is not None:
-          writer.write(i, rows, cols, omega[i, here], np.abs(s[here]) > 1e-10)
+          writer.write(i, rows, cols, omega[here], np.abs(s[here]) > 1e-10)
+      del x
       if max_edges is not None and max(sum(len(part[0]) for part in f) for f in found[j]) > max_edges:
         found[j] = found_shared[j] = None
     if progress is not None:

@@ -161,10 +161,17 @@ def solve_uniform_entries(b, lam: float, use_jax: bool | None = None) -> tuple[n
       low, high = (np.asarray(a) for a in _order_statistics(jnp.asarray(b), jnp.float64(lam)))
   else:
     points = np.concatenate([np.zeros((2, b.shape[1])), b - lam, b + lam])
-    points = np.partition(points, [k, k + 1], axis=0)
-    low, high = points[k], points[k + 1]
+    points.partition([k, k + 1], axis=0)                 # in place: memory 2K + 2 values / entry
+    low, high = points[k].copy(), points[k + 1].copy()
+    del points
   s = np.clip(0.0, low, high)
-  x = np.clip(0.0, b - s[None] - lam, b - s[None] + lam)
+  # x = the point of [d - lam, d + lam] nearest 0 (d = b - s), i.e. d soft-thresholded by lam.
+  x = b - s[None]
+  sign = np.signbit(x)
+  np.abs(x, out=x)
+  x -= lam
+  np.maximum(x, 0.0, out=x)
+  x[sign] *= -1.0
   return x, s
 
 

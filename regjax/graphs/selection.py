@@ -67,7 +67,7 @@ def neighbourhood_ebic(standardized: np.ndarray, rows: np.ndarray, cols: np.ndar
 
 @dataclasses.dataclass(frozen=True)
 class Selection:
-  """The chosen (lam, v) and every grid point's (v, lam, eBIC, mean edges per context)."""
+  """The chosen (lam, v) and every scored grid point's (v, lam, eBIC, mean edges per context)."""
 
   lam: float
   v: float
@@ -111,22 +111,30 @@ def select(samples: Sequence[np.ndarray], gamma: float = 0.25,
     v = v_factor * scale
     store, diagonals = blockwise.backward_map_store(
         [(lambda x=x: x.T @ x / len(x)) for x in standardized], p, v, memory_plan)
+    rows = []
     try:
-      # Past p (n - 2) / 2 edges some variable has n - 1 neighbours: eBIC is infinite anyway.
-      results = blockwise.solve_store(store, diagonals, lams, memory_plan,
-                                      max_edges=p * (n - 2) // 2)
+      # From the sparsest lambda down; stop once eBIC has risen twice in a row past its minimum
+      # (denser graphs only fit the noise better), which spares the costly dense refits.
+      for lam in sorted(lams, reverse=True):
+        # Past p (n - 2) / 2 edges some variable has n - 1 neighbours: eBIC is infinite anyway.
+        (result,) = blockwise.solve_store(store, diagonals, [lam], memory_plan,
+                                          max_edges=p * (n - 2) // 2)
+        if result is None:
+          rows.append((v, lam, math.inf, math.nan))
+          break
+        score = sum(neighbourhood_ebic(x, *result.networks[i][:2], gamma)
+                    for i, x in enumerate(standardized))
+        rows.append((v, lam, score, float(np.mean([result.num_edges(i)
+                                                    for i in range(len(used))]))))
+        del result
+        best = min(range(len(rows)), key=lambda j: rows[j][2])
+        if len(rows) - 1 - best >= 2 and rows[-1][2] > rows[-2][2]:
+          break
     finally:
       store.close()
-    for lam, result in zip(lams, results):
-      if result is None:
-        grid.append((v, lam, math.inf, math.nan))
-        continue
-      score = sum(neighbourhood_ebic(x, *result.networks[i][:2], gamma)
-                  for i, x in enumerate(standardized))
-      edges = float(np.mean([result.num_edges(i) for i in range(len(used))]))
-      grid.append((v, lam, score, edges))
+    grid += rows
     if log is not None:
-      best = min(grid[-len(lams):], key=lambda row: row[2])
+      best = min(rows, key=lambda row: row[2])
       log(f"  lambda selection, v = {v:.4f}: best lambda {best[1]:.4f} (eBIC {best[2]:.1f}, "
           f"{best[3]:.0f} edges per context)")
   v, lam, _, _ = min(grid, key=lambda row: (row[2], -row[1]))
