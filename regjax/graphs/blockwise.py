@@ -157,12 +157,15 @@ class EdgeWriter:
   """Per-context edge lists `edges_<context>.tsv` (`source target weight kind`), appended per block.
 
   Each file is written as `<name>.partial` and renamed when complete, so a killed run leaves no
-  edge list that looks finished; an existing edge list is never overwritten (the caller decides).
+  edge list that looks finished; an existing edge list is refused, never overwritten.
   """
 
   def __init__(self, directory: str, contexts: Sequence[str], names: Sequence[str]):
     self.names = np.asarray(names, dtype=object)
     self.paths = [os.path.join(directory, f"edges_{c}.tsv") for c in contexts]
+    for path in self.paths:
+      if os.path.exists(path):
+        raise ConfigError(f"{path} already exists (a finished JEEK run); choose another workdir")
     self.files = []
     for path in self.paths:
       try:
