@@ -88,6 +88,8 @@ def test_edge_writer_appends_blocks_and_renames_when_done(tmp_path):
   shared = {(a, b) for a, b in zip(*result.shared[:2])}
   kinds = [line.split("\t")[3] for line in lines[1:]]
   assert kinds == ["shared" if (a, b) in shared else "specific" for a, b in zip(rows, cols)]
+  assert 0 < result.is_shared(1).sum() < len(rows)
+  assert list(result.is_shared(1)) == [kind == "shared" for kind in kinds]
   with pytest.raises(ConfigError, match=r"edges_liver.tsv already exists"):
     blockwise.EdgeWriter(str(tmp_path), ["liver", "lung"], names)
 

@@ -122,7 +122,6 @@ def run(config, workdir: str) -> dict:
   splits = dataset.splits
   labels = {split: arrays["label"] for split, arrays in splits.items()}
   task = tasks.get_task("classification")
-  fitted = []
   if approximation == "exact":
     inputs = {split: _kernel(splits[split], None if split == "train" else splits["train"], g, k,
                              alphabet, f"gkm kernel {split} x train")

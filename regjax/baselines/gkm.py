@@ -136,15 +136,6 @@ def gkm_kernel(codes_a: np.ndarray, codes_b: np.ndarray | None = None, g: int = 
     keys_a = [_pattern_keys(codes_a, q, windows_a, alphabet_size, valid_a) for q in chunk]
     keys_b = keys_a if same else [_pattern_keys(codes_b, q, windows_b, alphabet_size, valid_b)
                                   for q in chunk]
-    for key_a, key_b in zip(keys_a, keys_b) if not dense else ():
-      vocabulary = np.unique(key_a[key_a >= 0])
-      counts_a = _sparse_counts(key_a, vocabulary)
-      counts_b = counts_a if same else _sparse_counts(key_b, vocabulary)
-      kernel += (counts_a @ counts_b.T).toarray()
-      self_a += np.asarray(counts_a.multiply(counts_a).sum(axis=1)).ravel()
-      if not same:   # K(T, T) needs every gapped k-mer of T, not only those shared with A
-        own = _sparse_counts(key_b, np.unique(key_b[key_b >= 0]))
-        self_b += np.asarray(own.multiply(own).sum(axis=1)).ravel()
     if dense:
       counts_a = np.concatenate([_dense_counts(key, columns) for key in keys_a], axis=1)
       counts_b = counts_a if same else np.concatenate([_dense_counts(key, columns)
@@ -153,6 +144,16 @@ def gkm_kernel(codes_a: np.ndarray, codes_b: np.ndarray | None = None, g: int = 
                            jnp.asarray(counts_b, jnp.float32))
       self_a += (counts_a.astype(np.float64)**2).sum(axis=1)
       self_b += (counts_b.astype(np.float64)**2).sum(axis=1)
+    else:
+      for key_a, key_b in zip(keys_a, keys_b):
+        vocabulary = np.unique(key_a[key_a >= 0])
+        counts_a = _sparse_counts(key_a, vocabulary)
+        counts_b = counts_a if same else _sparse_counts(key_b, vocabulary)
+        kernel += (counts_a @ counts_b.T).toarray()
+        self_a += np.asarray(counts_a.multiply(counts_a).sum(axis=1)).ravel()
+        if not same:   # K(T, T) needs every gapped k-mer of T, not only those shared with A
+          own = _sparse_counts(key_b, np.unique(key_b[key_b >= 0]))
+          self_b += np.asarray(own.multiply(own).sum(axis=1)).ravel()
     if progress is not None:
       progress(min(start + patterns_per_step, len(patterns)), len(patterns))
   kernel = np.asarray(kernel, dtype=np.float64)

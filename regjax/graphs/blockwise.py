@@ -144,6 +144,13 @@ class SparseNetworks:
     out[np.diag_indices(self.num_variables)] = self.diagonal[context]
     return out
 
+  def is_shared(self, context: int) -> np.ndarray:
+    """bool [edges of context i]: which of its edges are in the shared part."""
+    p = self.num_variables
+    rows, cols, _ = self.networks[context]
+    return np.isin(rows.astype(np.int64) * p + cols,
+                   self.shared[0].astype(np.int64) * p + self.shared[1])
+
   def adjacency(self, context: int | None = None) -> np.ndarray:
     """Boolean [p, p] edges of context i (None: the shared edges)."""
     rows, cols, _ = self.shared if context is None else self.networks[context]

@@ -143,8 +143,8 @@ def run(config, workdir: str) -> dict:
                   "shared_edges": len(shared[0]), "per_context": []})
   for i, name in enumerate(contexts):
     rows, cols, _ = networks.networks[i]
-    is_shared = np.isin(rows.astype(np.int64) * p + cols, shared[0].astype(np.int64) * p + shared[1])
-    entry = {"context": name, "edges": len(rows), "specific_edges": int((~is_shared).sum())}
+    entry = {"context": name, "edges": len(rows),
+             "specific_edges": int((~networks.is_shared(i)).sum())}
     if truth is not None:
       entry["jeek"] = edge_scores((rows, cols), truth[i], p)
       if model.compare_glasso and p <= model.glasso_max_variables:
@@ -205,10 +205,9 @@ def _plot(networks: blockwise.SparseNetworks, contexts):
   rows, cols, _ = networks.shared
   axes[0].scatter(np.r_[cols, rows], np.r_[rows, cols], s=size, c="black", marker="s", lw=0)
   axes[0].set_title(f"shared ({len(rows)} edges)", fontsize=9)
-  shared_index = rows.astype(np.int64) * p + cols
   for ax, i in zip(axes[1:], range(shown)):
     rows, cols, _ = networks.networks[i]
-    own = ~np.isin(rows.astype(np.int64) * p + cols, shared_index)
+    own = ~networks.is_shared(i)
     ax.scatter(np.r_[cols[own], rows[own]], np.r_[rows[own], cols[own]], s=size, c="tab:red",
                marker="s", lw=0)
     ax.set_title(f"{contexts[i]}: specific ({int(own.sum())})", fontsize=9)
