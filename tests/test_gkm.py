@@ -11,20 +11,46 @@ from regjax.errors import DataFormatError, UserError
 from tests.conftest import TEST_SEED, load_config
 
 
+@pytest.mark.parametrize("method", ["matmul", "gather"])
 @pytest.mark.parametrize("g,k,length", [(5, 3, 20), (6, 2, 15), (10, 6, 25), (4, 4, 12),
                                         (3, 1, 9), (8, 5, 30)])
-def test_fast_kernel_equals_brute_force(g, k, length):
+def test_fast_kernel_equals_brute_force(g, k, length, method):
   rng = np.random.default_rng(g * 100 + k)
   a = rng.integers(0, 4, (7, length)).astype(np.uint8)
   b = rng.integers(0, 4, (5, length)).astype(np.uint8)
   a[0, 3], a[2, -1], b[1, 0] = 4, 4, 4  # N never matches
   b[3] = a[1]  # an identical pair
-  fast = gkm.gkm_kernel(a, b, g, k, normalize=False)
+  fast = gkm.gkm_kernel(a, b, g, k, normalize=False, method=method)
   np.testing.assert_array_equal(fast, gkm.gkm_kernel_brute(a, b, g, k, normalize=False))
-  normalised = gkm.gkm_kernel(a, None, g, k)
+  normalised = gkm.gkm_kernel(a, None, g, k, method=method)
   np.testing.assert_allclose(normalised, gkm.gkm_kernel_brute(a, None, g, k), rtol=1e-12)
   np.testing.assert_allclose(np.diag(normalised), 1.0)
-  assert gkm.gkm_kernel(a, b, g, k)[1, 3] == pytest.approx(1.0)
+  assert gkm.gkm_kernel(a, b, g, k, method=method)[1, 3] == pytest.approx(1.0)
+  lengths_b = rng.integers(g, length + 1, len(b))  # variable lengths, padded
+  np.testing.assert_array_equal(
+      gkm.gkm_kernel(a, b, g, k, normalize=False, lengths_b=lengths_b, method=method),
+      gkm.gkm_kernel_brute(a, b, g, k, normalize=False, lengths_b=lengths_b))
+  np.testing.assert_allclose(gkm.gkm_kernel(b, a, g, k, lengths_a=lengths_b, method=method),
+                             gkm.gkm_kernel_brute(b, a, g, k, lengths_a=lengths_b), rtol=1e-12)
+
+
+@pytest.mark.parametrize("g,k,alphabet_size", [(5, 3, 4), (10, 6, 4), (4, 2, 20), (3, 3, 4)])
+def test_self_kernel_is_the_diagonal(g, k, alphabet_size):
+  rng = np.random.default_rng(g + k)
+  codes = rng.integers(0, alphabet_size + 1, (6, 24)).astype(np.uint8)  # the largest code: N/X
+  lengths = rng.integers(g, 25, len(codes))
+  brute = gkm.gkm_kernel_brute(codes, None, g, k, normalize=False, alphabet_size=alphabet_size,
+                               lengths_a=lengths)
+  np.testing.assert_array_equal(gkm.self_kernel(codes, g, k, alphabet_size, lengths),
+                                np.diag(brute))
+
+
+def test_kernel_methods_choice():
+  assert gkm._pick_method("auto", 4**6, 92) == "gather"
+  assert gkm._pick_method("auto", 4**3, 92) == "matmul"
+  assert gkm._pick_method("matmul", 20**4, 92) == "sparse"
+  with pytest.raises(ValueError, match="unknown gkm kernel method"):
+    gkm.gkm_kernel(np.zeros((1, 5), np.uint8), None, 3, 2, method="fft")
 
 
 def test_kernel_of_a_known_pair():
