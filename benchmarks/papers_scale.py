@@ -15,6 +15,7 @@ peak resident memory, from wait4, are printed):
    --configs=...` (per (config, cell) the ordinary training run);
 4. all cells as one program: `python -m regjax.main --config=... --config.data.cells=E001,...`
    for each of --program_configs.
+With --jobs=N, phases 2 and 3 run N processes at once, each pinned to its own share of the cores.
 Targets (printed beside the figures): DeepChrome's 56 cells in under 30 minutes on 2 CPU cores;
 on one H100/H200-class GPU AttentiveChrome's 56 cells in under 5 minutes, DeepChrome's under 1.
 """
@@ -31,6 +32,7 @@ import time
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from benchmarks.train_throughput import machine  # noqa: E402
+from regjax import local_jobs  # noqa: E402
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 _PREPARE = """
@@ -49,13 +51,26 @@ for cell in cells:
 
 def timed(args: list[str], env=None, quiet: bool = False) -> tuple[float, float]:
   """(wall seconds, peak resident MiB) of one child process."""
+  return timed_together([args], env, quiet)
+
+
+def timed_together(commands: list[list[str]], env=None, quiet: bool = False,
+                   cpu_groups=None) -> tuple[float, float]:
+  """(wall seconds until all end, peak resident MiB of the largest) of child processes run at
+  once, child i pinned to cpu_groups[i] when given."""
   start = time.perf_counter()
-  child = subprocess.Popen(args, cwd=REPO, env=env,
-                           stdout=subprocess.DEVNULL if quiet else None)
-  _, status, usage = os.wait4(child.pid, 0)
-  if os.waitstatus_to_exitcode(status) != 0:
-    raise SystemExit(f"failed: {' '.join(args)}")
-  return time.perf_counter() - start, usage.ru_maxrss / 1024
+  children = [subprocess.Popen(
+      args, cwd=REPO, env=env, stdout=subprocess.DEVNULL if quiet else None,
+      preexec_fn=None if cpu_groups is None else
+      (lambda cpus=cpu_groups[i]: os.sched_setaffinity(0, cpus)))
+      for i, args in enumerate(commands)]
+  peak = 0.0
+  for child, args in zip(children, commands):
+    _, status, usage = os.wait4(child.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+      raise SystemExit(f"failed: {' '.join(args)}")
+    peak = max(peak, usage.ru_maxrss / 1024)
+  return time.perf_counter() - start, peak
 
 
 def main() -> None:
@@ -67,6 +82,9 @@ def main() -> None:
   parser.add_argument("--program_configs", default="configs/deepchrome.py",
                       help="configs run as one program over all cells (phase 4); '' skips it")
   parser.add_argument("--workdir", default="runs/papers_scale")
+  parser.add_argument("--jobs", type=int, default=1,
+                      help="processes at once, each on its own share of the cores: preparation "
+                           "splits the cells among them, phase 3 is `regjax.compare --jobs`")
   parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
                       help="override a field of every config (e.g. train.num_epochs=2)")
   args = parser.parse_args()
@@ -82,16 +100,19 @@ def main() -> None:
   figures["write archive"] = timed([sys.executable, "-m", "regjax.datasets.synthetic_archive",
                                     f"--out={archive}", f"--cells={args.cells}",
                                     f"--genes_per_split={args.genes_per_split}"], env)
-  print("2. data preparation (first use), then reading back", flush=True)
-  figures["prepare every cell (first use)"] = timed(
-      [sys.executable, "-c", _PREPARE, str(archive), ",".join(cells)], env)
-  figures["read every cell back"] = timed(
-      [sys.executable, "-c", _PREPARE, str(archive), ",".join(cells)], env, quiet=True)
+  groups = local_jobs.cpu_groups(args.jobs)
+  shares = [cells[i::args.jobs] for i in range(args.jobs)]
+  prepare = [[sys.executable, "-c", _PREPARE, str(archive), ",".join(share)] for share in shares]
+  together = f", {args.jobs} processes at once" if args.jobs > 1 else ""
+  print(f"2. data preparation (first use), then reading back{together}", flush=True)
+  figures["prepare every cell (first use)"] = timed_together(prepare, env, cpu_groups=groups)
+  figures["read every cell back"] = timed_together(prepare, env, quiet=True, cpu_groups=groups)
   overrides = [f"--override={o}" for o in args.set]
-  print(f"3. one run per (config, cell): {args.configs}", flush=True)
-  figures["per-cell runs (regjax.compare)"] = timed(
+  print(f"3. one run per (config, cell){together}: {args.configs}", flush=True)
+  figures[f"per-cell runs (regjax.compare --jobs={args.jobs})"] = timed(
       [sys.executable, "-m", "regjax.compare", f"--workdir={workdir / 'compare'}",
-       f"--configs={args.configs}", f"--archive_dir={archive}", *overrides], env)
+       f"--configs={args.configs}", f"--archive_dir={archive}", f"--jobs={args.jobs}",
+       *overrides], env)
   for spec in [s for s in args.program_configs.split(",") if s]:
     print(f"4. all cells as one program: {spec}", flush=True)
     name = pathlib.Path(spec).stem

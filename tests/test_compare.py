@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from regjax import compare, slurm
+from regjax import compare, local_jobs, slurm
 from regjax.errors import ConfigError, UserError
 from tests.conftest import REPO
 
@@ -91,3 +91,52 @@ def test_slurm_array_runs_the_ordinary_commands_and_collect_assembles_them(two_c
   for cell in local:
     for name in local[cell]:
       assert collected[cell][name] == pytest.approx(local[cell][name], abs=1e-6)
+
+
+def test_cpu_groups_split_the_cores():
+  assert local_jobs.cpu_groups(2, [0, 1]) == [[0], [1]]
+  assert local_jobs.cpu_groups(3, list(range(8))) == [[0, 1, 2], [3, 4, 5], [6, 7]]
+  assert local_jobs.cpu_groups(1, [3, 1]) == [[1, 3]]
+  with pytest.raises(UserError, match="--jobs=3 needs at least 3 CPU cores"):
+    local_jobs.cpu_groups(3, [0, 1])
+
+
+def test_local_jobs_pin_each_run_and_report_failures(tmp_path):
+  """A stand-in for python records its arguments and CPU affinity; the E002 run fails."""
+  fake = tmp_path / "fake_python"
+  fake.write_text("#!/usr/bin/env python3\nimport os, sys, time\n"
+                  "time.sleep(0.3)\n"
+                  "print(' '.join(sys.argv[1:]), sorted(os.sched_getaffinity(0)))\n"
+                  "sys.exit(1 if 'E002' in ' '.join(sys.argv) else 0)\n")
+  fake.chmod(0o755)
+  tasks = [slurm.Task("configs/deepchrome.py", cell, str(tmp_path / "runs" / "deepchrome" / cell),
+                      (f"--config.data.cell={cell}",)) for cell in ("E001", "E002", "E003")]
+  reports = []
+  cpus = sorted(os.sched_getaffinity(0))
+  jobs = min(2, len(cpus))
+  failed = local_jobs.run_all(tasks, jobs, str(tmp_path / "logs"), python=str(fake),
+                              on_done=lambda task, code, s, done, total: reports.append(
+                                  (task.cell, code, done, total)))
+  assert [(task.cell, os.path.basename(log)) for task, log in failed] == [
+      ("E002", "deepchrome_E002.log")]
+  assert sorted(r[0] for r in reports) == ["E001", "E002", "E003"]
+  assert [r[2:] for r in reports] == [(1, 3), (2, 3), (3, 3)]
+  groups = local_jobs.cpu_groups(jobs)
+  for cell in ("E001", "E002", "E003"):
+    line = (tmp_path / "logs" / f"deepchrome_{cell}.log").read_text()
+    assert line.startswith(f"-m regjax.main --config=configs/deepchrome.py --workdir=")
+    assert f"--config.data.cell={cell}" in line
+    assert any(line.rstrip().endswith(str(group)) for group in groups)
+
+
+@pytest.mark.slow
+def test_compare_with_jobs_runs_the_ordinary_commands_at_once(two_cell_archive, tmp_path):
+  spec = [str(REPO / "configs" / "deepchrome.py")]
+  overrides = ["train.num_epochs=1", "train.batch_size=4"]
+  table = compare.compare(spec, str(tmp_path), str(two_cell_archive), overrides=overrides,
+                          jobs=min(2, len(os.sched_getaffinity(0))))
+  assert table["E000"] == table["E001"]   # the same toy files, each run on a core of its own
+  assert (tmp_path / "logs" / "deepchrome_E000.log").exists()
+  for cell in ("E000", "E001"):   # each run is exactly the in-process config
+    config, _ = compare.member_config(spec[0], cell, str(two_cell_archive), overrides)
+    assert compare.finished(config, str(tmp_path / "deepchrome" / cell)) is not None
