@@ -59,11 +59,10 @@ def timed_together(commands: list[list[str]], env=None, quiet: bool = False,
   """(wall seconds until all end, peak resident MiB of the largest) of child processes run at
   once, child i pinned to cpu_groups[i] when given."""
   start = time.perf_counter()
-  children = [subprocess.Popen(
-      args, cwd=REPO, env=env, stdout=subprocess.DEVNULL if quiet else None,
-      preexec_fn=None if cpu_groups is None else
-      (lambda cpus=cpu_groups[i]: os.sched_setaffinity(0, cpus)))
-      for i, args in enumerate(commands)]
+  children = [local_jobs.spawn_pinned(args, None if cpu_groups is None else cpu_groups[i],
+                                      cwd=REPO, env=env,
+                                      stdout=subprocess.DEVNULL if quiet else None)
+              for i, args in enumerate(commands)]
   peak = 0.0
   for child, args in zip(children, commands):
     _, status, usage = os.wait4(child.pid, 0)
@@ -101,7 +100,7 @@ def main() -> None:
                                     f"--out={archive}", f"--cells={args.cells}",
                                     f"--genes_per_split={args.genes_per_split}"], env)
   groups = local_jobs.cpu_groups(args.jobs)
-  shares = [cells[i::args.jobs] for i in range(args.jobs)]
+  shares = [share for share in (cells[i::args.jobs] for i in range(args.jobs)) if share]
   prepare = [[sys.executable, "-c", _PREPARE, str(archive), ",".join(share)] for share in shares]
   together = f", {args.jobs} processes at once" if args.jobs > 1 else ""
   print(f"2. data preparation (first use), then reading back{together}", flush=True)
@@ -128,7 +127,8 @@ def main() -> None:
   table = workdir / "compare" / "comparison.md"
   if table.exists():
     lines = table.read_text().splitlines()
-    print("\n" + "\n".join(lines[:2] + lines[-2:]))   # header and the mean / median rows
+    # the header and the mean / median rows (every row of a small table)
+    print("\n" + "\n".join(lines if len(lines) <= 6 else lines[:2] + lines[-2:]))
   print("target: DeepChrome's 56 cells in under 30 minutes on 2 CPU cores (phases 2-3 or 2 + 4)")
 
 

@@ -52,6 +52,21 @@ class _Running:
   start: float
 
 
+def spawn_pinned(args: list[str], cpus, **popen_options) -> subprocess.Popen:
+  """`subprocess.Popen(args)` whose process may run on `cpus` only (None: unchanged). The calling
+  thread's affinity is set for the spawn and restored: a child inherits it, and no Python code
+  runs between fork and exec (a `preexec_fn` would, in a process whose JAX threads may hold
+  locks)."""
+  if cpus is None:
+    return subprocess.Popen(args, **popen_options)
+  previous = os.sched_getaffinity(0)
+  os.sched_setaffinity(0, cpus)
+  try:
+    return subprocess.Popen(args, **popen_options)
+  finally:
+    os.sched_setaffinity(0, previous)
+
+
 def log_path(folder: str, task: slurm.Task) -> str:
   name = os.path.basename(os.path.dirname(task.workdir.rstrip("/")))
   return os.path.join(folder, f"{name}_{task.cell}.log")
@@ -77,10 +92,9 @@ def run_all(tasks: list[slurm.Task], jobs: int, log_folder: str, on_done=None,
         log = log_path(log_folder, task)
         log_file = open(log, "w")
         cpus = groups[group]
-        process = subprocess.Popen(
+        process = spawn_pinned(
             [python, "-m", "regjax.main", f"--config={task.spec}", f"--workdir={task.workdir}",
-             *task.arguments], stdout=log_file, stderr=subprocess.STDOUT,
-            preexec_fn=lambda cpus=cpus: os.sched_setaffinity(0, cpus))
+             *task.arguments], cpus, stdout=log_file, stderr=subprocess.STDOUT)
         running.append(_Running(task, process, group, log, log_file, time.time()))
       time.sleep(0.2)
       for run in [r for r in running if r.process.poll() is not None]:
