@@ -12,7 +12,7 @@ def run(mode: str, config, workdir: str) -> dict:
   Returns:
     The results record (results.json / evaluation.json).
   """
-  baseline = baselines.RUNNERS.get(config.model.name)
+  baseline = baselines.runner_for(config.model.name)
   if baseline is not None:
     return baseline(config, workdir)  # cheap: "evaluate" simply runs it again
   if "train" in config and many.is_many(config):
