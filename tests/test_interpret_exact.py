@@ -112,8 +112,9 @@ def test_class_optimization_of_a_linear_model_follows_the_weights():
   assert on["inputs"].shape == (4, 30, 4) and on["p_class"].min() > 0.5
 
 
-@pytest.mark.parametrize("length,widths,pool", [(101, (9, 5, 3), 2), (60, (7, 4), 3), (50, (5,), 2),
-                                                (33, (8, 5, 3), 2)])
+@pytest.mark.parametrize("length,widths,pool", [
+    pytest.param(101, (9, 5, 3), 2, marks=pytest.mark.slow),  # the bundled length; 33 has 3 layers
+    (60, (7, 4), 3), (50, (5,), 2), (33, (8, 5, 3), 2)])
 def test_windowed_ism_equals_full_forward_passes(length, widths, pool):
   """The receptive-field windows of fast_ism give the full network's scores for every mutant,
   including at the edges (positions that reach no pooled output change nothing) and at N rows."""
