@@ -118,18 +118,14 @@ def _plan(specs, workdir, archive_dir, cells):
   return runs, names, cells
 
 
-def _tasks(runs, archive_dir, overrides) -> list[slurm.Task]:
-  """The `regjax.main` command of each planned run."""
-  return [slurm.Task(spec, cell, run_dir,
-                     tuple(member_config(spec, cell, archive_dir, overrides)[1]))
-          for spec, _, cell, run_dir in runs]
-
-
 def _run_jobs(runs, workdir: str, archive_dir: str, overrides, jobs: int) -> list[str]:
   """Runs the unfinished runs `jobs` at a time (`local_jobs`); returns the failed ones, each
   named with its log."""
-  todo = [run for run in runs
-          if finished(member_config(run[0], run[2], archive_dir, overrides)[0], run[3]) is None]
+  todo = []
+  for spec, _, cell, run_dir in runs:
+    config, arguments = member_config(spec, cell, archive_dir, overrides)
+    if finished(config, run_dir) is None:
+      todo.append(slurm.Task(spec, cell, run_dir, tuple(arguments)))
   print(f"{len(runs) - len(todo)} of {len(runs)} runs already finished; running {len(todo)}, "
         f"{jobs} at a time (logs in {os.path.join(workdir, 'logs')})")
 
@@ -138,8 +134,7 @@ def _run_jobs(runs, workdir: str, archive_dir: str, overrides, jobs: int) -> lis
     print(f"=== [{done}/{total}] {task.spec} on {task.cell}: {outcome} ({seconds:.0f} s)",
           flush=True)
 
-  failed = local_jobs.run_all(_tasks(todo, archive_dir, overrides), jobs,
-                              os.path.join(workdir, "logs"), report)
+  failed = local_jobs.run_all(todo, jobs, os.path.join(workdir, "logs"), report)
   return [f"{task.spec} on {task.cell} (log: {log})" for task, log in failed]
 
 
@@ -177,14 +172,14 @@ def compare(specs: list[str], workdir: str, archive_dir: str = "", cells=(),
   if missing:
     print(f"{len(missing)} of {len(runs)} runs not finished (yet): " + "; ".join(missing[:5])
           + (" ..." if len(missing) > 5 else ""))
+  failures = f"{len(failed)} run(s) failed: " + "; ".join(failed)
   if len(missing) == len(runs):
-    raise UserError(f"{len(failed)} run(s) failed: " + "; ".join(failed) if failed
-                    else f"no finished runs under {workdir} to collect")
+    raise UserError(failures if failed else f"no finished runs under {workdir} to collect")
   for name in names:
     metric_of.setdefault(name, "auroc")
   _write_tables(workdir, table, names, metric_of)
   if failed:
-    raise UserError(f"{len(failed)} run(s) failed: " + "; ".join(failed))
+    raise UserError(failures)
   return table
 
 
@@ -193,7 +188,9 @@ def write_slurm_array(specs: list[str], workdir: str, archive_dir: str = "", cel
   """WORKDIR/slurm/array.sh: one task per (config, cell) (`regjax.slurm`); returns its path."""
   archive_dir = os.path.abspath(archive_dir) if archive_dir else ""
   runs, _, _ = _plan(specs, workdir, archive_dir, cells)
-  tasks = _tasks(runs, archive_dir, overrides)
+  tasks = [slurm.Task(spec, cell, run_dir, tuple(member_config(spec, cell, archive_dir,
+                                                               overrides)[1]))
+           for spec, _, cell, run_dir in runs]
   script = slurm.write_array(tasks, os.path.join(workdir, "slurm"), options)
   print(f"Wrote {script}: {len(tasks)} tasks (tasks.tsv beside it)")
   if submit:

@@ -8,7 +8,8 @@ on 2 cores two DeepChrome runs at once take 1.4-1.5x less time than one after th
 (benchmarks/README.md, "The papers' scale"). On a GPU machine keep one job (the runs would share
 the device) or train the cells as one program (`--config.data.cells=...`).
 
-A run's output goes to `log_folder/<config>_<cell>.log`. A run that fails does not stop the
+A run's output is appended to `log_folder/<config>_<cell>.log` after a line with the time and
+its command (an earlier attempt's log is kept above it). A run that fails does not stop the
 others; `run_all` returns the tasks that failed, and the caller names them with their logs.
 """
 
@@ -90,11 +91,11 @@ def run_all(tasks: list[slurm.Task], jobs: int, log_folder: str, on_done=None,
       while pending and free:
         task, group = pending.pop(0), free.pop(0)
         log = log_path(log_folder, task)
-        log_file = open(log, "w")
-        cpus = groups[group]
-        process = spawn_pinned(
-            [python, "-m", "regjax.main", f"--config={task.spec}", f"--workdir={task.workdir}",
-             *task.arguments], cpus, stdout=log_file, stderr=subprocess.STDOUT)
+        log_file = open(log, "a")  # a rerun adds to the log of an earlier attempt
+        log_file.write(f"=== {time.strftime('%Y-%m-%d %H:%M:%S')} {task.command(python)}\n")
+        log_file.flush()
+        process = spawn_pinned(task.argv(python), groups[group], stdout=log_file,
+                               stderr=subprocess.STDOUT)
         running.append(_Running(task, process, group, log, log_file, time.time()))
       time.sleep(0.2)
       for run in [r for r in running if r.process.poll() is not None]:

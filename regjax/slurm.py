@@ -32,9 +32,13 @@ class Task:
   workdir: str
   arguments: tuple[str, ...]
 
+  def argv(self, python: str) -> list[str]:
+    """The `regjax.main` command line of this run, as a list."""
+    return [python, "-m", "regjax.main", f"--config={self.spec}", f"--workdir={self.workdir}",
+            *self.arguments]
+
   def command(self, python: str) -> str:
-    return shlex.join([python, "-m", "regjax.main", f"--config={self.spec}",
-                       f"--workdir={self.workdir}", *self.arguments])
+    return shlex.join(self.argv(python))
 
 
 def write_array(tasks: list[Task], folder: str, options=(), python: str | None = None,

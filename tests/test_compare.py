@@ -123,10 +123,15 @@ def test_local_jobs_pin_each_run_and_report_failures(tmp_path):
   assert [r[2:] for r in reports] == [(1, 3), (2, 3), (3, 3)]
   groups = local_jobs.cpu_groups(jobs)
   for cell in ("E001", "E002", "E003"):
-    line = (tmp_path / "logs" / f"deepchrome_{cell}.log").read_text()
+    header, line = (tmp_path / "logs" / f"deepchrome_{cell}.log").read_text().splitlines()
+    assert header.startswith("=== ") and header.endswith(tasks[0].command(str(fake)).replace(
+        "E001", cell))
     assert line.startswith(f"-m regjax.main --config=configs/deepchrome.py --workdir=")
     assert f"--config.data.cell={cell}" in line
-    assert any(line.rstrip().endswith(str(group)) for group in groups)
+    assert any(line.endswith(str(group)) for group in groups)   # pinned to one CPU group
+  # A rerun adds to the log: the failed attempt's output stays above it.
+  local_jobs.run_all(tasks[1:2], 1, str(tmp_path / "logs"), python=str(fake))
+  assert len((tmp_path / "logs" / "deepchrome_E002.log").read_text().splitlines()) == 4
 
 
 @pytest.mark.slow

@@ -15,7 +15,6 @@ _MODULES = {
     "classical": "regjax.baselines.classical",
     "gakco": "regjax.baselines.gakco",
 }
-NAMES = tuple(_MODULES)
 
 
 def runner_for(model_name: str):

@@ -57,21 +57,21 @@ def _valid_windows(codes: np.ndarray, lengths: np.ndarray | None, g: int) -> np.
   return np.arange(codes.shape[1] - g + 1)[None, :] <= (np.asarray(lengths)[:, None] - g)
 
 
-def _pattern_keys(codes: np.ndarray, pattern: tuple[int, ...], num_windows: int, alphabet_size: int,
-                  valid: np.ndarray | None) -> np.ndarray:
-  """int64 [N, W]: each window's kept letters as one base-`alphabet_size` integer; -1 where a kept
-  letter is unknown (a code >= alphabet_size, e.g. N) or the window runs past the sequence's end."""
-  n = len(codes)
-  key = np.zeros((n, num_windows), dtype=np.int64)
-  unknown = np.zeros((n, num_windows), dtype=bool)
-  for position in pattern:
-    letters = codes[:, position:position + num_windows].astype(np.int64)
+def _pattern_keys(codes, pattern, num_windows: int, alphabet_size: int, valid, xp=np):
+  """int [N, W]: each window's kept letters as one base-`alphabet_size` integer; -1 where a kept
+  letter is unknown (a code >= alphabet_size, e.g. N) or the window runs past the sequence's end
+  (valid bool [N, W], or None). With xp=numpy, `pattern` is a tuple of positions and the keys are
+  int64; with xp=jax.numpy (inside jit) it is a traced int32 [k], so that one compilation serves
+  every pattern, and the keys are int32."""
+  dtype = np.int64 if xp is np else jnp.int32
+  key = xp.zeros((codes.shape[0], num_windows), dtype)
+  unknown = xp.zeros(key.shape, bool) if valid is None else ~valid
+  for j in range(len(pattern)):
+    letters = (codes[:, pattern[j]:pattern[j] + num_windows] if xp is np else
+               jax.lax.dynamic_slice_in_dim(codes, pattern[j], num_windows, axis=1)).astype(dtype)
     unknown |= letters >= alphabet_size
-    key = key * alphabet_size + np.minimum(letters, alphabet_size - 1)
-  if valid is not None:
-    unknown |= ~valid
-  key[unknown] = -1
-  return key
+    key = key * alphabet_size + xp.minimum(letters, alphabet_size - 1)
+  return xp.where(unknown, -1, key)
 
 
 def _dense_counts(keys: np.ndarray, columns: int) -> np.ndarray:
@@ -100,18 +100,6 @@ def _sparse_counts(keys: np.ndarray, vocabulary: np.ndarray):
 @jax.jit
 def _accumulate(kernel, counts_a, counts_b):
   return kernel + jnp.dot(counts_a, counts_b.T, preferred_element_type=jnp.float32)
-
-
-def _device_keys(codes, positions, num_windows: int, alphabet_size: int, valid):
-  """`_pattern_keys` inside jit: int32 [N, W] for the pattern whose kept positions are the traced
-  int32 [k] `positions` (one compilation serves every pattern)."""
-  key = jnp.zeros((codes.shape[0], num_windows), jnp.int32)
-  unknown = ~valid
-  for j in range(positions.shape[0]):
-    letters = jax.lax.dynamic_slice_in_dim(codes, positions[j], num_windows, axis=1)
-    unknown |= letters >= alphabet_size
-    key = key * alphabet_size + jnp.minimum(letters, alphabet_size - 1)
-  return jnp.where(unknown, -1, key)
 
 
 def self_kernel(codes: np.ndarray, g: int, k: int, alphabet_size: int = 4,
@@ -149,8 +137,9 @@ def _gather_patterns(kernel, codes_a, codes_b, valid_a, valid_b, positions, *,
   windows_a, windows_b = valid_a.shape[1], valid_b.shape[1]
 
   def pattern(kernel, kept):
-    keys_a = _device_keys(codes_a, kept, windows_a, alphabet_size, valid_a)
-    keys_b = keys_a if same else _device_keys(codes_b, kept, windows_b, alphabet_size, valid_b)
+    keys_a = _pattern_keys(codes_a, kept, windows_a, alphabet_size, valid_a, jnp)
+    keys_b = keys_a if same else _pattern_keys(codes_b, kept, windows_b, alphabet_size, valid_b,
+                                               jnp)
     rows = jnp.where(keys_b < 0, columns, keys_b)
     table = jnp.zeros((columns + 1, keys_b.shape[0]), jnp.float32).at[
         rows, jnp.arange(keys_b.shape[0])[:, None]].add(1.0).at[columns].set(0.0)
@@ -217,7 +206,8 @@ def gkm_kernel(codes_a: np.ndarray, codes_b: np.ndarray | None = None, g: int = 
     if not normalize:
       return kernel
     if same:
-      return _normalized(kernel, np.diag(kernel), np.diag(kernel))
+      diagonal = np.diag(kernel)
+      return _normalized(kernel, diagonal, diagonal)
     return _normalized(kernel, self_kernel(codes_a, g, k, alphabet_size, lengths_a),
                        self_kernel(codes_b, g, k, alphabet_size, lengths_b))
   dense = method == "matmul"
