@@ -134,7 +134,8 @@ def _run_jobs(runs, workdir: str, archive_dir: str, overrides, jobs: int) -> lis
     print(f"=== [{done}/{total}] {task.spec} on {task.cell}: {outcome} ({seconds:.0f} s)",
           flush=True)
 
-  failed = local_jobs.run_all(todo, jobs, os.path.join(workdir, "logs"), report)
+  failed = local_jobs.run_all(todo, jobs, os.path.join(workdir, "logs"), report,
+                              cache_dir=os.path.join(os.path.abspath(workdir), "jax_cache"))
   return [f"{task.spec} on {task.cell} (log: {log})" for task, log in failed]
 
 

@@ -44,11 +44,35 @@ def _batches(arrays: Arrays, keys: Sequence[str], order: np.ndarray,
     yield pad_batch({k: arrays[k][index] for k in keys}, batch_size)
 
 
+def epoch_order(size: int, seed: int, epoch: int) -> np.ndarray:
+  """The shuffled example order [size] of one training epoch (seeded by (seed, epoch))."""
+  return np.random.default_rng((seed, epoch)).permutation(size)
+
+
 def train_batches(arrays: Arrays, keys: Sequence[str], batch_size: int, seed: int,
                   epoch: int) -> Iterator[Arrays]:
   """One epoch of shuffled batches of the fields `keys`, each [batch_size, ...] plus `mask`."""
-  order = np.random.default_rng((seed, epoch)).permutation(num_examples(arrays))
-  return _batches(arrays, keys, order, batch_size)
+  return _batches(arrays, keys, epoch_order(num_examples(arrays), seed, epoch), batch_size)
+
+
+def train_batch_indices(size: int, batch_size: int, seed: int,
+                        epoch: int) -> tuple[np.ndarray, np.ndarray]:
+  """The rows of `train_batches`' batches instead of their values, for data already on a device.
+
+  Returns:
+    (index int32 [S, batch_size], mask float32 [S, batch_size]) for the S batches of the epoch:
+    batch j is rows index[j] of every field, padded exactly as `pad_batch` pads (with the batch's
+    first row, masked out), so gathering them gives `train_batches`' batches.
+  """
+  order = epoch_order(size, seed, epoch)
+  steps = -(-size // batch_size)
+  fill = steps * batch_size - size
+  mask = np.ones(steps * batch_size, np.float32)
+  if fill:
+    order = np.concatenate([order, np.repeat(order[(steps - 1) * batch_size], fill)])
+    mask[size:] = 0.0
+  return (order.astype(np.int32).reshape(steps, batch_size),
+          mask.reshape(steps, batch_size))
 
 
 def eval_batches(arrays: Arrays, keys: Sequence[str], batch_size: int) -> Iterator[Arrays]:

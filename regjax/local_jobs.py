@@ -8,6 +8,10 @@ on 2 cores two DeepChrome runs at once take 1.4-1.5x less time than one after th
 (benchmarks/README.md, "The papers' scale"). On a GPU machine keep one job (the runs would share
 the device) or train the cells as one program (`--config.data.cells=...`).
 
+The runs share JAX's persistent compilation cache (`compilation_cache_environment`): every run of a
+table compiles the same few dozen executables, which the first run of each config compiles and
+the others read back (DeepChrome: about 5 s of a 70 s run on one core).
+
 A run's output is appended to `log_folder/<config>_<cell>.log` after a line with the time and
 its command (an earlier attempt's log is kept above it). A run that fails does not stop the
 others; `run_all` returns the tasks that failed, and the caller names them with their logs.
@@ -68,17 +72,36 @@ def spawn_pinned(args: list[str], cpus, **popen_options) -> subprocess.Popen:
     os.sched_setaffinity(0, previous)
 
 
+def compilation_cache_environment(cache_dir: str | None, environ=None) -> dict[str, str]:
+  """The children's environment: `environ` (default os.environ) with JAX's persistent compilation
+  cache in `cache_dir`, holding every executable however quick its compilation, unless `environ`
+  already names a cache folder (or `cache_dir` is None).
+
+  JAX keys each entry by the computation, the JAX version and the machine, so runs on other
+  hardware sharing the folder compile their own entries rather than reuse these.
+  """
+  environ = dict(os.environ if environ is None else environ)
+  if cache_dir and not environ.get("JAX_COMPILATION_CACHE_DIR"):
+    environ.update({"JAX_COMPILATION_CACHE_DIR": cache_dir,
+                    "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
+                    "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "0"})
+  return environ
+
+
 def log_path(folder: str, task: slurm.Task) -> str:
   name = os.path.basename(os.path.dirname(task.workdir.rstrip("/")))
   return os.path.join(folder, f"{name}_{task.cell}.log")
 
 
 def run_all(tasks: list[slurm.Task], jobs: int, log_folder: str, on_done=None,
-            python: str | None = None) -> list[tuple[slurm.Task, str]]:
+            python: str | None = None,
+            cache_dir: str | None = None) -> list[tuple[slurm.Task, str]]:
   """Runs `tasks` (`regjax.main` commands), at most `jobs` at once, each pinned to its own CPU
-  group; `on_done(task, returncode, seconds, done, total)` after each. Returns [(task, log path)]
-  of the runs that failed."""
+  group, sharing the compilation cache `cache_dir` (None: none unless the environment names one);
+  `on_done(task, returncode, seconds, done, total)` after each. Returns [(task, log path)] of the
+  runs that failed."""
   groups = cpu_groups(jobs)
+  environment = compilation_cache_environment(cache_dir)
   python = python or sys.executable
   try:
     os.makedirs(log_folder, exist_ok=True)
@@ -95,7 +118,7 @@ def run_all(tasks: list[slurm.Task], jobs: int, log_folder: str, on_done=None,
         log_file.write(f"=== {time.strftime('%Y-%m-%d %H:%M:%S')} {task.command(python)}\n")
         log_file.flush()
         process = spawn_pinned(task.argv(python), groups[group], stdout=log_file,
-                               stderr=subprocess.STDOUT)
+                               stderr=subprocess.STDOUT, env=environment)
         running.append(_Running(task, process, group, log, log_file, time.time()))
       time.sleep(0.2)
       for run in [r for r in running if r.process.poll() is not None]:

@@ -61,6 +61,15 @@ def train_step(state: train_state.TrainState, batch: dict, dropout_key: jax.Arra
   return state.apply_gradients(grads=grads), loss
 
 
+def indexed_train_step(state: train_state.TrainState, arrays: dict, index: jax.Array,
+                       mask: jax.Array, dropout_key: jax.Array, **step_options):
+  """`train_step` on the batch of rows `index` [B] of `arrays` (the training split's fields, [N, ...],
+  already on the device) with `mask` [B]: no host gather or transfer of the batch's values per step
+  (`input_pipeline.train_batch_indices` gives the rows)."""
+  batch = {k: jnp.take(v, index, axis=0) for k, v in arrays.items()}
+  return train_step(state, {**batch, "mask": mask}, dropout_key, **step_options)
+
+
 def as_chunks(batch: dict, size: int, xp=np) -> dict:
   """The batch as [C, size, ...] chunks (`xp`: numpy on the host, jax.numpy inside jit).
 

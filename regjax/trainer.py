@@ -54,6 +54,9 @@ class Trainer:
                                      microbatch_size=self.microbatch_size,
                                      reverse_complement=reverse_complement)
     self._train_step = jax.jit(parallel.traced_on(self.mesh, self.step_fn), donate_argnums=0)
+    self._indexed_train_step = jax.jit(parallel.traced_on(self.mesh, functools.partial(
+        steps.indexed_train_step, **self.step_fn.keywords)), donate_argnums=0)
+    self._device_train = None   # the training split's batch fields on the device, once placed
     self._eval_step = jax.jit(functools.partial(
         steps.eval_step, apply_fn=self.model.apply, task=self.task, input_keys=self.input_keys))
     self._attend = self._log_odds = None
@@ -71,16 +74,37 @@ class Trainer:
     return state, dropout_key
 
   def train_epoch(self, state, dropout_key, epoch: int, progress=None):
-    """Trains one epoch; returns (state, mean training loss)."""
+    """Trains one epoch; returns (state, mean training loss).
+
+    The batches are `input_pipeline.train_batches`' whichever way they are formed: gathered on
+    the host and transferred one by one, or (`speed.device_data`) gathered on the device from the
+    training split placed there once.
+    """
     losses = []
-    batches = input_pipeline.train_batches(self.dataset.splits["train"], self.batch_keys,
-                                           self.config.train.batch_size, self.config.seed, epoch)
-    for batch in batches:
-      state, loss = self.train_step(state, batch, dropout_key)
+    for state, loss in self._epoch_steps(state, dropout_key, epoch):
       losses.append(loss)
       if progress is not None:
         progress.update(1)
     return state, float(np.mean([float(loss) for loss in losses]))
+
+  def _epoch_steps(self, state, dropout_key, epoch: int):
+    """Yields (state, loss) after each step of the epoch."""
+    train = self.dataset.splits["train"]
+    batch_size, seed = self.config.train.batch_size, self.config.seed
+    if not speed.device_data(self.config, sum(train[k].nbytes for k in self.batch_keys)):
+      for batch in input_pipeline.train_batches(train, self.batch_keys, batch_size, seed, epoch):
+        state, loss = self.train_step(state, batch, dropout_key)
+        yield state, loss
+      return
+    if self._device_train is None:
+      self._device_train = parallel.replicate({k: train[k] for k in self.batch_keys}, self.mesh)
+    indices, masks = input_pipeline.train_batch_indices(input_pipeline.num_examples(train),
+                                                        batch_size, seed, epoch)
+    for index, mask in zip(indices, masks):
+      rows = parallel.shard_batch({"index": index, "mask": mask}, self.mesh)
+      state, loss = self._indexed_train_step(state, self._device_train, rows["index"],
+                                             rows["mask"], dropout_key)
+      yield state, loss
 
   def train_step(self, state, batch: dict[str, np.ndarray], dropout_key):
     """One optimizer step on a host batch: (new state, mean loss), asynchronously."""

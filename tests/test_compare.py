@@ -101,12 +101,15 @@ def test_cpu_groups_split_the_cores():
     local_jobs.cpu_groups(3, [0, 1])
 
 
-def test_local_jobs_pin_each_run_and_report_failures(tmp_path):
-  """A stand-in for python records its arguments and CPU affinity; the E002 run fails."""
+def test_local_jobs_pin_each_run_and_report_failures(tmp_path, monkeypatch):
+  """A stand-in for python records its arguments, compilation cache and CPU affinity; the E002
+  run fails."""
+  monkeypatch.delenv("JAX_COMPILATION_CACHE_DIR", raising=False)   # the suite's own cache
   fake = tmp_path / "fake_python"
   fake.write_text("#!/usr/bin/env python3\nimport os, sys, time\n"
                   "time.sleep(0.3)\n"
-                  "print(' '.join(sys.argv[1:]), sorted(os.sched_getaffinity(0)))\n"
+                  "print(' '.join(sys.argv[1:]), os.environ.get('JAX_COMPILATION_CACHE_DIR'),\n"
+                  "      sorted(os.sched_getaffinity(0)))\n"
                   "sys.exit(1 if 'E002' in ' '.join(sys.argv) else 0)\n")
   fake.chmod(0o755)
   tasks = [slurm.Task("configs/deepchrome.py", cell, str(tmp_path / "runs" / "deepchrome" / cell),
@@ -115,7 +118,7 @@ def test_local_jobs_pin_each_run_and_report_failures(tmp_path):
   cpus = sorted(os.sched_getaffinity(0))
   jobs = min(2, len(cpus))
   failed = local_jobs.run_all(tasks, jobs, str(tmp_path / "logs"), python=str(fake),
-                              on_done=lambda task, code, s, done, total: reports.append(
+                              cache_dir=str(tmp_path / "cache"), on_done=lambda task, code, s, done, total: reports.append(
                                   (task.cell, code, done, total)))
   assert [(task.cell, os.path.basename(log)) for task, log in failed] == [
       ("E002", "deepchrome_E002.log")]
@@ -129,9 +132,20 @@ def test_local_jobs_pin_each_run_and_report_failures(tmp_path):
     assert line.startswith(f"-m regjax.main --config=configs/deepchrome.py --workdir=")
     assert f"--config.data.cell={cell}" in line
     assert any(line.endswith(str(group)) for group in groups)   # pinned to one CPU group
+    assert f" {tmp_path / 'cache'} " in line                     # sharing one compilation cache
   # A rerun adds to the log: the failed attempt's output stays above it.
   local_jobs.run_all(tasks[1:2], 1, str(tmp_path / "logs"), python=str(fake))
   assert len((tmp_path / "logs" / "deepchrome_E002.log").read_text().splitlines()) == 4
+
+
+def test_compilation_cache_environment_keeps_a_folder_the_user_chose():
+  environment = local_jobs.compilation_cache_environment("/c", {"PATH": "/bin"})
+  assert environment == {"PATH": "/bin", "JAX_COMPILATION_CACHE_DIR": "/c",
+                         "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
+                         "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "0"}
+  mine = {"JAX_COMPILATION_CACHE_DIR": "/mine"}
+  assert local_jobs.compilation_cache_environment("/c", mine) == mine
+  assert local_jobs.compilation_cache_environment(None, {"PATH": "/bin"}) == {"PATH": "/bin"}
 
 
 @pytest.mark.slow

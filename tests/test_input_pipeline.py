@@ -33,3 +33,15 @@ def test_shuffling_depends_on_seed_and_epoch_only():
   np.testing.assert_array_equal(order(0, 1), order(0, 1))
   assert not np.array_equal(order(0, 1), order(0, 2))
   assert not np.array_equal(order(0, 1), order(1, 1))
+
+
+def test_train_batch_indices_gather_the_train_batches_exactly():
+  arrays = _arrays(10)
+  for batch_size in (3, 4, 5, 16):
+    index, mask = input_pipeline.train_batch_indices(10, batch_size, seed=2, epoch=3)
+    batches = list(input_pipeline.train_batches(arrays, ("x", "y"), batch_size, seed=2, epoch=3))
+    assert index.shape == mask.shape == (len(batches), batch_size) and index.dtype == np.int32
+    for rows, row_mask, batch in zip(index, mask, batches):
+      np.testing.assert_array_equal(arrays["x"][rows], batch["x"])
+      np.testing.assert_array_equal(arrays["y"][rows], batch["y"])
+      np.testing.assert_array_equal(row_mask, batch["mask"])

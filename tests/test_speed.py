@@ -33,6 +33,7 @@ def test_an_explicit_chunk_size_applies_everywhere_and_rounds_up_to_the_devices(
     ("microbatch_size", -4, "speed.microbatch_size must be 0 .off. or a positive integer, got -4"),
     ("unroll", 0, "speed.unroll must be a positive integer"),
     ("remat", "yes", "speed.remat must be true or false"),
+    ("device_data", "true", "speed.device_data must be true or false, got 'true'"),
 ])
 def test_bad_speed_values_are_config_errors(field, value, message):
   config = load_config("attentivechrome")
@@ -50,3 +51,33 @@ def test_model_knobs_reach_the_model_and_are_refused_where_they_do_not_apply():
   config.speed.remat = True
   with pytest.raises(ConfigError, match="speed.remat does not apply to model 'deepchrome'"):
     Trainer(config)
+
+
+def test_device_data_by_size_unless_chosen():
+  config = load_config("deepchrome")
+  assert speed.device_data(config, 13_000_000)
+  assert not speed.device_data(config, speed.DEVICE_DATA_LIMIT_BYTES + 1)
+  config.speed.device_data = False
+  assert not speed.device_data(config, 1)
+  config.speed.device_data = True
+  assert speed.device_data(config, speed.DEVICE_DATA_LIMIT_BYTES + 1)
+
+
+def test_batches_gathered_on_the_device_train_exactly_as_host_batches():
+  """One epoch with the training split on the device equals one with host batches: same loss,
+  same parameters (the same batches, padding and dropout keys)."""
+  import jax
+  import numpy as np
+  results = []
+  for on_device in (False, True):
+    config = load_config("deepchrome")
+    config.train.batch_size = 24       # 200 training genes: a padded last batch
+    config.speed.device_data = on_device
+    trainer = Trainer(config)
+    state, key = trainer.init_state()
+    state, loss = trainer.train_epoch(state, key, epoch=1)
+    results.append((loss, jax.tree.leaves(state.params)))
+  (loss_host, params_host), (loss_device, params_device) = results
+  assert loss_device == pytest.approx(loss_host, rel=1e-6)
+  for host, device in zip(params_host, params_device):
+    np.testing.assert_allclose(device, host, rtol=1e-5, atol=1e-7)
