@@ -10,8 +10,7 @@ the device) or train the cells as one program (`--config.data.cells=...`).
 
 The runs share JAX's persistent compilation cache (`job_environment`): every run of a table
 compiles the same few dozen executables, which the first run of each config compiles and the
-others read back (DeepChrome: about 5 s of a 70 s run on one core); a run on one core dispatches
-synchronously.
+others read back (DeepChrome: about 5 s of a 70 s run on one core).
 
 A run's output is appended to `log_folder/<config>_<cell>.log` after a line with the time and
 its command (an earlier attempt's log is kept above it). A run that fails does not stop the
@@ -73,24 +72,19 @@ def spawn_pinned(args: list[str], cpus, **popen_options) -> subprocess.Popen:
     os.sched_setaffinity(0, previous)
 
 
-def job_environment(cache_dir: str | None, num_cpus: int, environ=None) -> dict[str, str]:
-  """The environment of a run on `num_cpus` cores: `environ` (default os.environ) plus
+def job_environment(cache_dir: str | None, environ=None) -> dict[str, str]:
+  """The environment of a run: `environ` (default os.environ) with JAX's persistent compilation
+  cache in `cache_dir`, holding every executable however quick its compilation, unless `environ`
+  already names a cache folder (or `cache_dir` is None).
 
-  * JAX's persistent compilation cache in `cache_dir`, holding every executable however quick its
-    compilation, unless `environ` already names a cache folder (or `cache_dir` is None). JAX keys
-    each entry by the computation, the JAX version and the machine, so runs on other hardware
-    sharing the folder compile their own entries rather than reuse these;
-  * on one core, synchronous CPU dispatch (JAX_CPU_ENABLE_ASYNC_DISPATCH=false) unless `environ`
-    sets it: with nothing to overlap, handing each step to JAX's dispatch thread only adds
-    switches between the two threads (DeepChrome's epoch on one core: about 5 % faster).
+  JAX keys each entry by the computation, the JAX version and the machine, so runs on other
+  hardware sharing the folder compile their own entries rather than reuse these.
   """
   environ = dict(os.environ if environ is None else environ)
   if cache_dir and not environ.get("JAX_COMPILATION_CACHE_DIR"):
     environ.update({"JAX_COMPILATION_CACHE_DIR": cache_dir,
                     "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
                     "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "0"})
-  if num_cpus == 1:
-    environ.setdefault("JAX_CPU_ENABLE_ASYNC_DISPATCH", "false")
   return environ
 
 
@@ -107,7 +101,7 @@ def run_all(tasks: list[slurm.Task], jobs: int, log_folder: str, on_done=None,
   `on_done(task, returncode, seconds, done, total)` after each. Returns [(task, log path)] of the
   runs that failed."""
   groups = cpu_groups(jobs)
-  environments = [job_environment(cache_dir, len(group)) for group in groups]
+  environment = job_environment(cache_dir)
   python = python or sys.executable
   try:
     os.makedirs(log_folder, exist_ok=True)
@@ -124,7 +118,7 @@ def run_all(tasks: list[slurm.Task], jobs: int, log_folder: str, on_done=None,
         log_file.write(f"=== {time.strftime('%Y-%m-%d %H:%M:%S')} {task.command(python)}\n")
         log_file.flush()
         process = spawn_pinned(task.argv(python), groups[group], stdout=log_file,
-                               stderr=subprocess.STDOUT, env=environments[group])
+                               stderr=subprocess.STDOUT, env=environment)
         running.append(_Running(task, process, group, log, log_file, time.time()))
       time.sleep(0.2)
       for run in [r for r in running if r.process.poll() is not None]:

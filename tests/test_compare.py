@@ -138,15 +138,14 @@ def test_local_jobs_pin_each_run_and_report_failures(tmp_path, monkeypatch):
   assert len((tmp_path / "logs" / "deepchrome_E002.log").read_text().splitlines()) == 4
 
 
-def test_job_environment_keeps_what_the_user_chose():
-  environment = local_jobs.job_environment("/c", 2, {"PATH": "/bin"})
+def test_job_environment_keeps_a_cache_folder_the_user_chose():
+  environment = local_jobs.job_environment("/c", {"PATH": "/bin"})
   assert environment == {"PATH": "/bin", "JAX_COMPILATION_CACHE_DIR": "/c",
                          "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
                          "JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES": "0"}
-  assert local_jobs.job_environment("/c", 1, {})["JAX_CPU_ENABLE_ASYNC_DISPATCH"] == "false"
-  mine = {"JAX_COMPILATION_CACHE_DIR": "/mine", "JAX_CPU_ENABLE_ASYNC_DISPATCH": "true"}
-  assert local_jobs.job_environment("/c", 1, mine) == mine
-  assert local_jobs.job_environment(None, 2, {"PATH": "/bin"}) == {"PATH": "/bin"}
+  mine = {"JAX_COMPILATION_CACHE_DIR": "/mine"}
+  assert local_jobs.job_environment("/c", mine) == mine
+  assert local_jobs.job_environment(None, {"PATH": "/bin"}) == {"PATH": "/bin"}
 
 
 @pytest.mark.slow
