@@ -63,20 +63,22 @@ def test_device_data_by_size_unless_chosen():
   assert speed.device_data(config, speed.DEVICE_DATA_LIMIT_BYTES + 1)
 
 
+@pytest.mark.slow   # two compiled steps, 10 s; the fast tier checks the rows (test_input_pipeline)
 def test_batches_gathered_on_the_device_train_exactly_as_host_batches():
   """One epoch with the training split on the device equals one with host batches: same loss,
   same parameters (the same batches, padding and dropout keys)."""
   import jax
   import numpy as np
+  config = load_config("deepchrome")
+  config.train.batch_size = 24       # 200 training genes: a padded last batch
+  trainer = Trainer(config)          # reads speed.device_data at every epoch
   results = []
   for on_device in (False, True):
-    config = load_config("deepchrome")
-    config.train.batch_size = 24       # 200 training genes: a padded last batch
     config.speed.device_data = on_device
-    trainer = Trainer(config)
     state, key = trainer.init_state()
     state, loss = trainer.train_epoch(state, key, epoch=1)
     results.append((loss, jax.tree.leaves(state.params)))
+  assert trainer._device_train is not None   # the second epoch did gather on the device
   (loss_host, params_host), (loss_device, params_device) = results
   assert loss_device == pytest.approx(loss_host, rel=1e-6)
   for host, device in zip(params_host, params_device):
