@@ -118,14 +118,22 @@ def _plan(specs, workdir, archive_dir, cells):
   return runs, names, cells
 
 
+def _task(run, archive_dir: str, overrides) -> tuple:
+  """(config, `slurm.Task`) of one planned run (spec, name, cell, run_dir): its config and its
+  ordinary `regjax.main` command."""
+  spec, _, cell, run_dir = run
+  config, arguments = member_config(spec, cell, archive_dir, overrides)
+  return config, slurm.Task(spec, cell, run_dir, tuple(arguments))
+
+
 def _run_jobs(runs, workdir: str, archive_dir: str, overrides, jobs: int) -> list[str]:
   """Runs the unfinished runs `jobs` at a time (`local_jobs`); returns the failed ones, each
   named with its log."""
   todo = []
-  for spec, _, cell, run_dir in runs:
-    config, arguments = member_config(spec, cell, archive_dir, overrides)
-    if finished(config, run_dir) is None:
-      todo.append(slurm.Task(spec, cell, run_dir, tuple(arguments)))
+  for run in runs:
+    config, task = _task(run, archive_dir, overrides)
+    if finished(config, task.workdir) is None:
+      todo.append(task)
   print(f"{len(runs) - len(todo)} of {len(runs)} runs already finished; running {len(todo)}, "
         f"{jobs} at a time (logs in {os.path.join(workdir, 'logs')})")
 
@@ -189,9 +197,7 @@ def write_slurm_array(specs: list[str], workdir: str, archive_dir: str = "", cel
   """WORKDIR/slurm/array.sh: one task per (config, cell) (`regjax.slurm`); returns its path."""
   archive_dir = os.path.abspath(archive_dir) if archive_dir else ""
   runs, _, _ = _plan(specs, workdir, archive_dir, cells)
-  tasks = [slurm.Task(spec, cell, run_dir, tuple(member_config(spec, cell, archive_dir,
-                                                               overrides)[1]))
-           for spec, _, cell, run_dir in runs]
+  tasks = [_task(run, archive_dir, overrides)[1] for run in runs]
   script = slurm.write_array(tasks, os.path.join(workdir, "slurm"), options)
   print(f"Wrote {script}: {len(tasks)} tasks (tasks.tsv beside it)")
   if submit:

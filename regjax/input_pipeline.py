@@ -26,22 +26,29 @@ def num_batches(arrays: Arrays, batch_size: int) -> int:
   return -(-num_examples(arrays) // batch_size)
 
 
-def pad_batch(batch: Arrays, batch_size: int) -> Arrays:
-  """Pads every array of `batch` to `batch_size` rows and adds the float32 `mask` [batch_size]."""
-  size = num_examples(batch)
-  mask = np.zeros(batch_size, np.float32)
-  mask[:size] = 1.0
-  if size < batch_size:
-    fill = np.zeros(batch_size - size, dtype=np.int64)  # repeat row 0: real values, masked out
-    batch = {k: np.concatenate([v, v[fill]]) for k, v in batch.items()}
-  return {**batch, "mask": mask}
+def padded_rows(order: np.ndarray, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+  """`order` cut into batches of `batch_size` rows, the last one padded.
+
+  Returns:
+    (index int32 [S, batch_size], mask float32 [S, batch_size]): batch j is rows index[j], where
+    the padding repeats the last batch's first row (real values, so no NaN can appear) with
+    mask 0. Every batcher here forms its batches from these rows, on the host or on a device.
+  """
+  size = len(order)
+  steps = -(-size // batch_size)
+  fill = steps * batch_size - size
+  mask = np.ones(steps * batch_size, np.float32)
+  if fill:
+    order = np.concatenate([order, np.repeat(order[(steps - 1) * batch_size], fill)])
+    mask[size:] = 0.0
+  return (np.asarray(order, np.int32).reshape(steps, batch_size),
+          mask.reshape(steps, batch_size))
 
 
 def _batches(arrays: Arrays, keys: Sequence[str], order: np.ndarray,
              batch_size: int) -> Iterator[Arrays]:
-  for start in range(0, len(order), batch_size):
-    index = order[start:start + batch_size]
-    yield pad_batch({k: arrays[k][index] for k in keys}, batch_size)
+  for rows, mask in zip(*padded_rows(order, batch_size)):
+    yield {**{k: arrays[k][rows] for k in keys}, "mask": mask}
 
 
 def epoch_order(size: int, seed: int, epoch: int) -> np.ndarray:
@@ -57,22 +64,9 @@ def train_batches(arrays: Arrays, keys: Sequence[str], batch_size: int, seed: in
 
 def train_batch_indices(size: int, batch_size: int, seed: int,
                         epoch: int) -> tuple[np.ndarray, np.ndarray]:
-  """The rows of `train_batches`' batches instead of their values, for data already on a device.
-
-  Returns:
-    (index int32 [S, batch_size], mask float32 [S, batch_size]) for the S batches of the epoch:
-    batch j is rows index[j] of every field, padded exactly as `pad_batch` pads (with the batch's
-    first row, masked out), so gathering them gives `train_batches`' batches.
-  """
-  order = epoch_order(size, seed, epoch)
-  steps = -(-size // batch_size)
-  fill = steps * batch_size - size
-  mask = np.ones(steps * batch_size, np.float32)
-  if fill:
-    order = np.concatenate([order, np.repeat(order[(steps - 1) * batch_size], fill)])
-    mask[size:] = 0.0
-  return (order.astype(np.int32).reshape(steps, batch_size),
-          mask.reshape(steps, batch_size))
+  """The rows (index [S, batch_size], mask [S, batch_size]) of `train_batches`' batches, for data
+  already on a device: gathering them gives `train_batches`' batches."""
+  return padded_rows(epoch_order(size, seed, epoch), batch_size)
 
 
 def eval_batches(arrays: Arrays, keys: Sequence[str], batch_size: int) -> Iterator[Arrays]:

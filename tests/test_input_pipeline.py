@@ -45,3 +45,12 @@ def test_train_batch_indices_gather_the_train_batches_exactly():
       np.testing.assert_array_equal(arrays["x"][rows], batch["x"])
       np.testing.assert_array_equal(arrays["y"][rows], batch["y"])
       np.testing.assert_array_equal(row_mask, batch["mask"])
+
+
+def test_padded_rows_repeat_the_last_batchs_first_row_masked_out():
+  index, mask = input_pipeline.padded_rows(np.array([5, 6, 7, 8, 9]), 2)
+  np.testing.assert_array_equal(index, [[5, 6], [7, 8], [9, 9]])
+  np.testing.assert_array_equal(mask, [[1, 1], [1, 1], [1, 0]])
+  index, mask = input_pipeline.padded_rows(np.array([3, 1]), 2)
+  np.testing.assert_array_equal(index, [[3, 1]])
+  np.testing.assert_array_equal(mask, [[1, 1]])
