@@ -79,25 +79,26 @@ def replicate(tree: Any, mesh: Mesh) -> Any:
       lambda x: jax.make_array_from_process_local_data(sharding, np.asarray(x)), tree)
 
 
-def _local_rows(sharding: NamedSharding, global_shape: tuple) -> slice:
-  """The contiguous block of batch rows held by this process's devices."""
+def _local_rows(sharding: NamedSharding, global_shape: tuple, axis: int = 0) -> slice:
+  """The contiguous block of batch rows (along `axis`) held by this process's devices."""
   index = sharding.addressable_devices_indices_map(global_shape).values()
-  starts = [i[0].start or 0 for i in index]
-  stops = [i[0].stop if i[0].stop is not None else global_shape[0] for i in index]
+  starts = [i[axis].start or 0 for i in index]
+  stops = [i[axis].stop if i[axis].stop is not None else global_shape[axis] for i in index]
   return slice(min(starts), max(stops))
 
 
-def shard_batch(batch: dict[str, np.ndarray], mesh: Mesh) -> dict[str, jax.Array]:
-  """Splits every array of a (global) host batch along its first axis over the mesh.
+def shard_batch(batch: dict[str, np.ndarray], mesh: Mesh, axis: int = 0) -> dict[str, jax.Array]:
+  """Splits every array of a (global) host batch along its batch axis (`axis`, the first by
+  default; 1 for the [steps, B] rows of a whole epoch) over the mesh.
 
   With several processes each one transfers only the rows its own devices hold.
   """
-  sharding = NamedSharding(mesh, PartitionSpec(DATA_AXIS))
+  sharding = NamedSharding(mesh, PartitionSpec(*[None] * axis, DATA_AXIS))
   if jax.process_count() == 1:
     return jax.device_put(batch, sharding)
   out = {}
   for key, value in batch.items():
-    rows = _local_rows(sharding, value.shape)
+    rows = (slice(None),) * axis + (_local_rows(sharding, value.shape, axis),)
     out[key] = jax.make_array_from_process_local_data(sharding, value[rows], value.shape)
   return out
 

@@ -98,12 +98,14 @@ class Trainer:
       return
     if self._device_train is None:
       self._device_train = parallel.replicate({k: train[k] for k in self.batch_keys}, self.mesh)
-    indices, masks = input_pipeline.train_batch_indices(input_pipeline.num_examples(train),
-                                                        batch_size, seed, epoch)
-    for index, mask in zip(indices, masks):
-      rows = parallel.shard_batch({"index": index, "mask": mask}, self.mesh)
-      state, loss = self._indexed_train_step(state, self._device_train, rows["index"],
-                                             rows["mask"], dropout_key)
+    index, mask = input_pipeline.train_batch_indices(input_pipeline.num_examples(train),
+                                                     batch_size, seed, epoch)
+    if int(state.step) % len(index):   # steps.indexed_train_step finds its batch from the step
+      raise RuntimeError(f"epoch {epoch} starts at step {int(state.step)}, which is not a "
+                         f"multiple of its {len(index)} steps")
+    rows = parallel.shard_batch({"index": index, "mask": mask}, self.mesh, axis=1)
+    for _ in range(len(index)):
+      state, loss = self._indexed_train_step(state, self._device_train, rows, dropout_key)
       yield state, loss
 
   def train_step(self, state, batch: dict[str, np.ndarray], dropout_key):
