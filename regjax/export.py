@@ -61,6 +61,9 @@ def _write(trainer, params, output, provenance: dict):
 def export_workdir(workdir: str, output: str) -> str:
   """Writes the model directory of `workdir`'s selected checkpoint to `output` (new); for a
   many-model run (`regjax.many`) one per member and, for seeds and folds, the ensemble."""
+  from regjax.baselines import gkm_model
+  if gkm_model.exists(workdir):
+    return export_gkm(workdir, output)
   config = evaluation.saved_config(workdir)
   if many.is_many(config):
     return _export_many(config, workdir, output)
@@ -72,6 +75,20 @@ def export_workdir(workdir: str, output: str) -> str:
       "test_metrics": results.get("test")})
   print(f"Exported {trainer.config.model.name} ({trainer.task.name}) -> {path}")
   return str(path)
+
+
+def export_gkm(workdir: str, output: str) -> str:
+  """Writes a gkm-SVM workdir's model as lsgkm's model file (`output` must end in .txt), for
+  lsgkm's own gkmpredict and gkmexplain (`regjax.baselines.lsgkm_model.from_gkm_model`)."""
+  from regjax.baselines import gkm_model, lsgkm_model
+  if not output.endswith(".txt"):
+    raise UserError(f"{workdir} holds a gkm-SVM, which exports as lsgkm's model file: give "
+                    "--output=NAME.model.txt")
+  model = lsgkm_model.from_gkm_model(gkm_model.load(workdir))
+  path = lsgkm_model.write(os.path.abspath(os.path.expanduser(output)), model)
+  print(f"Exported the gkm-SVM ({len(model.support_vectors)} support vectors, kernel gkm_cnt "
+        f"L={model.L} k={model.k} d={model.d}, one strand) -> {path}")
+  return path
 
 
 def _export_many(config, workdir: str, output: str) -> str:

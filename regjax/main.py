@@ -33,11 +33,13 @@ flags.DEFINE_enum("mode", "train", ["train", "evaluate", "interpret", "predict",
                                     "export"], "What to do with the workdir.")
 flags.DEFINE_string("model", None, "--mode=predict/interpret/variants: a model directory (or "
                     "pretrained:NAME) instead of a workdir; no --workdir needed (--config only "
-                    "for its interpret settings).")
+                    "for its interpret settings). --mode=predict also takes lsgkm's "
+                    "PREFIX.model.txt (FASTA in, gkmpredict's scores out).")
 flags.DEFINE_string("input", None, "--mode=predict/interpret: the file(s) to score or explain "
                     "(comma-separated pair for DeepDiff).")
 flags.DEFINE_string("output", None, "--mode=predict/variants: the TSV to write (must not exist); "
-                    "--mode=export: the model directory to write; --mode=interpret --model: the "
+                    "--mode=export: the model directory to write (NAME.model.txt, lsgkm's model "
+                    "file, for a gkm-SVM workdir); --mode=interpret --model: the "
                     "report folder to write.")
 flags.DEFINE_string("vcf", None, "--mode=variants: the VCF of variants to score (with --genome).")
 flags.DEFINE_string("genome", None, "--mode=variants: the genome FASTA the VCF refers to.")
@@ -127,7 +129,8 @@ def main(argv: list[str]) -> None:
       _fail(f"{e.filename or FLAGS.output}: {e.strerror or e}")
     return
   if FLAGS.mode == "export" and not FLAGS.output:
-    _fail("--mode=export needs --output=DIR (a new folder for the model directory)")
+    _fail("--mode=export needs --output=DIR (a new folder for the model directory; "
+          "NAME.model.txt for a gkm-SVM workdir)")
   if not FLAGS.config:
     _fail("--config is required, e.g. --config=configs/deepchrome.py")
   try:

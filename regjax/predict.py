@@ -128,6 +128,8 @@ def predict_file(workdir: str | None, input_paths: str, output: str | None = Non
   from regjax.baselines import gkm_model
   if not model and gkm_model.exists(workdir):
     return predict_gkm(workdir, paths, output)
+  if model and os.path.isfile(model):
+    return predict_lsgkm(model, paths, output)
   if model:
     from regjax import model_dir
     if not output:
@@ -152,22 +154,21 @@ def predict_file(workdir: str | None, input_paths: str, output: str | None = Non
   return path
 
 
-def predict_gkm(workdir: str, paths: list[str], output: str | None) -> str:
-  """Scores FASTA records with a workdir's gkm-SVM (`gkm_model.npz`); `--output=FILE.txt` writes
-  lsgkm's gkmpredict format (`id<TAB>score`, no header), any other name regjax's TSV."""
-  from regjax.baselines import gkm_model, lsgkm_io
-  model = gkm_model.load(workdir)
+def _fasta_records(paths: list[str]) -> tuple[list[str], list[str]]:
+  """(ids, sequences) of every record of the FASTA file(s), in order."""
+  from regjax.baselines import lsgkm_io
   ids, texts = [], []
   for path in paths:
     file_ids, file_texts = lsgkm_io.read_fasta(path)
     ids += file_ids
     texts += file_texts
-  short = [i for i, text in zip(ids, texts) if len(text) < model.g and not model.fixed_length]
-  if short:
-    raise UserError(f"{paths[0]}: sequence {short[0]!r} is shorter than g = {model.g}; it has no "
-                    "gapped k-mers to score")
-  scores = model.score(texts)
-  path = output_path(workdir, paths[0], output)
+  return ids, texts
+
+
+def _write_gkm_scores(path: str, ids: list[str], scores: np.ndarray) -> None:
+  """`FILE.txt`: lsgkm's gkmpredict format (`id<TAB>score`, no header); any other name: regjax's
+  TSV."""
+  from regjax.baselines import lsgkm_io
   try:
     if path.endswith(".txt"):
       lsgkm_io.write_scores(path, ids, scores)
@@ -175,5 +176,42 @@ def predict_gkm(workdir: str, paths: list[str], output: str | None) -> str:
       reporting.write_predictions(path, ids, scores, None, "label")
   except OSError as e:
     raise workdirs.os_error(path, e) from None
+
+
+def predict_gkm(workdir: str, paths: list[str], output: str | None) -> str:
+  """Scores FASTA records with a workdir's gkm-SVM (`gkm_model.npz`), written as
+  `_write_gkm_scores` says."""
+  from regjax.baselines import gkm_model
+  model = gkm_model.load(workdir)
+  ids, texts = _fasta_records(paths)
+  short = [i for i, text in zip(ids, texts) if len(text) < model.g and not model.fixed_length]
+  if short:
+    raise UserError(f"{paths[0]}: sequence {short[0]!r} is shorter than g = {model.g}; it has no "
+                    "gapped k-mers to score")
+  scores = model.score(texts)
+  path = output_path(workdir, paths[0], output)
+  _write_gkm_scores(path, ids, scores)
   print(f"Scored {len(ids)} sequences with the gkm-SVM ({model.kind}) -> {path}")
+  return path
+
+
+def predict_lsgkm(model_path: str, paths: list[str], output: str | None) -> str:
+  """Scores FASTA records with lsgkm's model file (`gkmtrain`'s PREFIX.model.txt), as gkmpredict
+  does (`regjax.baselines.lsgkm_model`)."""
+  from regjax.baselines import lsgkm_model
+  if not output:
+    raise UserError("--mode=predict --model=MODEL.txt needs --output=FILE (.txt: gkmpredict's "
+                    "format)")
+  model = lsgkm_model.read(model_path)
+  ids, texts = _fasta_records(paths)
+  short = [i for i, text in zip(ids, texts) if len(text) < model.L]
+  if short:
+    raise UserError(f"{paths[0]}: sequence {short[0]!r} is shorter than the model's L = "
+                    f"{model.L}; it has no l-mers to score")
+  print(f"Scoring {len(ids)} sequences with {model_path} ({model.kernel_type}, L={model.L} "
+        f"k={model.k} d={model.d}, {len(model.support_vectors)} support vectors)")
+  scores = model.score(texts)
+  path = output_path(None, paths[0], output)
+  _write_gkm_scores(path, ids, scores)
+  print(f"Scored {len(ids)} sequences -> {path}")
   return path

@@ -3,8 +3,8 @@
 lsgkm's `gkmtrain pos.fa neg.fa prefix` learns from two FASTA files, the class given by the file;
 `gkmpredict test.fa model.txt out.txt` writes one `sequence-id<TAB>score` line per record, no
 header. regjax reads the same two files (`data.name=lsgkm`, any alphabet) and, with
-`--mode=predict --output=FILE.txt`, writes the same two-column scores. lsgkm's model.txt format
-itself is not read or written: a regjax gkm model is `gkm_model.npz` in the workdir.
+`--mode=predict --output=FILE.txt`, writes the same two-column scores. lsgkm's model.txt is read
+and written by `regjax.baselines.lsgkm_model`; regjax's own gkm model is `gkm_model.npz`.
 """
 
 from __future__ import annotations
