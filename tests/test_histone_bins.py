@@ -120,3 +120,19 @@ def test_runs_started_together_prepare_the_cache_once(tmp_path):
     assert run.returncode == 0, stderr[-2000:]
     assert stdout.strip().endswith("200")
   assert sum("Preparing histone_bins/E003" in stdout for stdout, _ in outputs) == 1
+
+
+def test_building_an_unprepared_dataset_leaves_no_temporary_folder(tmp_path):
+  """TFDS makes a temporary folder (to look for dataset info on GCS) each time it builds a dataset
+  not prepared yet, and never removes it; regjax builds inside a scratch folder of its own."""
+  import tempfile
+  from regjax.datasets import tfds_io
+  with tfds_io._scratch_tempdir():
+    made = tempfile.mkdtemp("tfds")   # what TFDS's DatasetInfo.initialize_from_bucket does
+    assert os.path.isdir(made)
+  assert not os.path.exists(made)
+  assert tempfile.gettempdir() != os.path.dirname(made)
+  before = set(os.listdir(tempfile.gettempdir()))
+  histone_bins.load("E123", str(tmp_path))   # prepares a fresh copy
+  assert not {name for name in set(os.listdir(tempfile.gettempdir())) - before
+              if name.endswith("tfds")}

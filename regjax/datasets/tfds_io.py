@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import shutil
+import tempfile
 
 import jax
 import numpy as np
@@ -52,7 +54,7 @@ def load(builder_class, config, data_dir: str, splits, download_config=None):
   from regjax import parallel
 
   def build():
-    with _quiet_absl():
+    with _quiet_absl(), _scratch_tempdir():
       return builder_class(config=config, data_dir=data_dir, file_format="array_record")
 
   def prepared(builder) -> bool:
@@ -73,6 +75,21 @@ def load(builder_class, config, data_dir: str, splits, download_config=None):
   if missing:
     builder = build()  # built before the copy existed: read the copy's own dataset info
   return {split: read_all(builder.as_data_source(split)) for split in splits}
+
+
+@contextlib.contextmanager
+def _scratch_tempdir():
+  """Python's temporary folder redirected to one of ours, removed afterwards: TFDS creates an empty
+  temporary folder each time it builds a dataset that is not prepared yet (to look for its
+  dataset info on Google Cloud Storage) and never removes it, one more in /tmp per first use."""
+  scratch = tempfile.mkdtemp(prefix="regjax-tfds-")
+  previous = tempfile.tempdir
+  tempfile.tempdir = scratch
+  try:
+    yield
+  finally:
+    tempfile.tempdir = previous
+    shutil.rmtree(scratch, ignore_errors=True)
 
 
 @contextlib.contextmanager
