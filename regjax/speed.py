@@ -9,10 +9,10 @@ default"), and a user may override any field (`--config.speed.microbatch_size=0`
   batch 256); elsewhere off, since on a GPU chunks serialise work the chip would do at once
   (AttentiveChrome at batch 256 on an H100: 9,200 genes/s in chunks of 32, 65,000 whole). An
   explicit value applies on every platform; 0 turns chunking off.
-* `device_data`: hold the training split's fields on the device(s) for the whole run and gather
-  each batch there from its row indices, instead of gathering and transferring every batch from
-  the host (the same batches; on one CPU core, where the host's work runs between the steps, a
-  DeepChrome run of the papers' scale takes about 3 s of 70 less). Default: on when the fields
+* `device_data`: hold the training split's fields on the device(s) for the whole run, send each
+  epoch's batch rows once, and gather each batch there, instead of gathering and transferring
+  every batch from the host (the same batches; on one CPU core, where the host's work runs
+  between the steps, a DeepChrome run of the papers' scale takes 65 s instead of 73). Default: on when the fields
   take at most `DEVICE_DATA_LIMIT_BYTES` (a REMC cell: 13 MB), else off; true / false force it.
 * `fused_lstm`, `unroll`, `remat`: the LSTM models' implementation knobs (same parameters and
   numbers; `regjax/models/fused_lstm.py`, `recurrent.BiLSTM`). Default: the model's own.
