@@ -210,7 +210,10 @@ def predict_lsgkm(model_path: str, paths: list[str], output: str | None) -> str:
                     f"{model.L}; it has no l-mers to score")
   print(f"Scoring {len(ids)} sequences with {model_path} ({model.kernel_type}, L={model.L} "
         f"k={model.k} d={model.d}, {len(model.support_vectors)} support vectors)")
-  scores = model.score(texts)
+  import tqdm
+  with tqdm.tqdm(total=len(texts), unit="seq", file=sys.stderr, mininterval=2.0,
+                 disable=len(texts) < 1000) as bar:
+    scores = model.score(texts, progress=lambda done, total: bar.update(done - bar.n))
   path = output_path(None, paths[0], output)
   _write_gkm_scores(path, ids, scores)
   print(f"Scored {len(ids)} sequences -> {path}")

@@ -177,3 +177,16 @@ def test_only_exact_dna_models_export(tmp_path):
                                 vectors=np.zeros((1, 8), np.uint8), **base)
   with pytest.raises(UserError, match="this one is nystroem"):
     lsgkm_model.from_gkm_model(nystroem)
+
+
+def test_scoring_in_blocks_equals_one_block(monkeypatch):
+  rng = np.random.default_rng(TEST_SEED)
+  vectors = _random_dna(rng, 20, 30, 30)
+  queries = _random_dna(rng, 23, 12, 40, with_n=True)
+  model = lsgkm_model.LsgkmModel("gkm_esttrunc", 8, 5, 3, 0, 0.3, rng.normal(size=20), vectors)
+  whole = model.score(queries)
+  monkeypatch.setattr(lsgkm_model, "BLOCK_BYTES", 8 * 20 * 2 * 9 * 5)   # blocks of 5 sequences
+  seen = []
+  blocks = model.score(queries, progress=lambda done, total: seen.append((done, total)))
+  assert seen == [(5, 23), (10, 23), (15, 23), (20, 23), (23, 23)]
+  np.testing.assert_allclose(blocks, whole, rtol=1e-12, atol=1e-14)

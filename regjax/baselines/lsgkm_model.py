@@ -71,13 +71,29 @@ class LsgkmModel:
     return mismatch_weights(self.kernel_type, self.L, self.k, self.d)
 
   def score(self, sequences: list[str], progress=None) -> np.ndarray:
-    """Decision values float64 [N] of `sequences` (gkmpredict's scores)."""
+    """Decision values float64 [N] of `sequences` (gkmpredict's scores), in blocks of sequences
+    sized so that a block's kernels stay near `BLOCK_BYTES`; `progress(done, total)` after each."""
     too_short = [i for i, s in enumerate(sequences) if len(s) < self.L]
     if too_short:
       raise UserError(f"sequence {too_short[0] + 1} has {len(sequences[too_short[0]])} letters, "
                       f"fewer than the model's l-mer length L = {self.L}")
-    kernel = normalized_kernel(sequences, self.support_vectors, self, progress)
-    return kernel @ self.coefficients - self.rho
+    vectors, vector_lengths = encode(self.support_vectors)
+    vector_norms = np.sqrt(self_kernel(vectors, vector_lengths, self))
+    columns = len(vectors) * (1 if self.norc else 2) * (2 * self.d + 3)   # float64 per row
+    block = max(1, BLOCK_BYTES // (8 * columns))
+    scores = []
+    for start in range(0, len(sequences), block):
+      codes, lengths = encode(sequences[start:start + block])
+      kernel = raw_kernel(codes, lengths, vectors, vector_lengths, self)
+      norms = np.sqrt(self_kernel(codes, lengths, self))
+      scores.append((kernel / np.outer(norms, vector_norms).clip(min=1e-300)) @ self.coefficients
+                    - self.rho)
+      if progress is not None:
+        progress(min(start + block, len(sequences)), len(sequences))
+    return np.concatenate(scores) if scores else np.zeros(0)
+
+
+BLOCK_BYTES = 1 << 28   # scoring: about this much memory for one block's kernels
 
 
 def mismatch_weights(kernel_type: str, L: int, k: int, d: int) -> np.ndarray:
@@ -197,18 +213,22 @@ def self_kernel(codes, lengths, model: LsgkmModel) -> np.ndarray:
   return profile @ model.weights()
 
 
+def raw_kernel(codes_a, lengths_a, codes_b, lengths_b, model: LsgkmModel,
+               progress=None) -> np.ndarray:
+  """k(a_i, b_j) float64 [Na, Nb], unnormalised, b's l-mers from both strands unless norc."""
+  profile = mismatch_profile(codes_a, lengths_a, codes_b, lengths_b, model.L, model.d, progress)
+  if not model.norc:
+    profile = profile + mismatch_profile(codes_a, lengths_a, reverse_complement(codes_b, lengths_b),
+                                         lengths_b, model.L, model.d)
+  return np.tensordot(model.weights(), profile, axes=1)
+
+
 def normalized_kernel(sequences_a: list[str], sequences_b: list[str], model: LsgkmModel,
                       progress=None) -> np.ndarray:
   """K(a_i, b_j) float64 [Na, Nb], lsgkm's normalised kernel of `model`'s type."""
   codes_a, lengths_a = encode(sequences_a)
   codes_b, lengths_b = encode(sequences_b)
-  weights = model.weights()
-  profile = mismatch_profile(codes_a, lengths_a, codes_b, lengths_b, model.L, model.d, progress)
-  if not model.norc:
-    reverse = reverse_complement(codes_b, lengths_b)
-    profile = profile + mismatch_profile(codes_a, lengths_a, reverse, lengths_b, model.L,
-                                         model.d)
-  raw = np.tensordot(weights, profile, axes=1)
+  raw = raw_kernel(codes_a, lengths_a, codes_b, lengths_b, model, progress)
   norms = np.sqrt(np.outer(self_kernel(codes_a, lengths_a, model),
                            self_kernel(codes_b, lengths_b, model)))
   return raw / norms.clip(min=1e-300)
