@@ -40,6 +40,7 @@ into the equivalent lsgkm model: kernel_type gkm_cnt, d = g - k, norc 1.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from math import comb
 
 import numpy as np
@@ -101,9 +102,16 @@ def mismatch_weights(kernel_type: str, L: int, k: int, d: int) -> np.ndarray:
   if kernel_type == "gkm_cnt":
     return np.array([comb(L - m, k) for m in range(d + 1)], np.float64)
   if kernel_type in ESTIMATED:
-    return lmer_estimate_weights(L, k, truncated=kernel_type == "gkm_esttrunc")[:d + 1]
+    return np.array(_estimate_weights(L, k, kernel_type == "gkm_esttrunc")[:d + 1])
   raise UserError(f"kernel_type {kernel_type!r} is not supported; regjax scores "
                   f"{', '.join(KERNEL_TYPES)} models")
+
+
+@functools.lru_cache(maxsize=16)
+def _estimate_weights(L: int, k: int, truncated: bool) -> tuple[float, ...]:
+  """`lmer_estimate_weights`, computed once per (L, k, truncated): it is O(L^4) Python work that
+  scoring would otherwise repeat for every block of sequences."""
+  return tuple(lmer_estimate_weights(L, k, truncated))
 
 
 def lmer_estimate_weights(L: int, k: int, truncated: bool, alphabet_size: int = 4) -> np.ndarray:
