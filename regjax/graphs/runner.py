@@ -72,7 +72,13 @@ def edge_scores(estimated: tuple[np.ndarray, np.ndarray], truth: tuple[np.ndarra
 
 
 def glasso_at_sparsity(samples: np.ndarray, target_edges: int, max_seconds: float = 120.0) -> dict:
-  """GraphicalLasso on one context, alpha bisected to give about `target_edges` edges."""
+  """GraphicalLasso on one context, alpha bisected to give about `target_edges` edges.
+
+  Each fit stops at a dual gap of 1e-3 rather than scikit-learn's default 1e-4: on these
+  correlation matrices the gap settles around -5e-4 (float rounding), so at 1e-4 nearly every fit
+  ran all 200 iterations, and at 1e-3 it stops after 2-5 at the same set of edges (36 fits of the
+  simulator checked, p = 100; precision entries within 3e-3): 5x faster matching.
+  """
   from sklearn.covariance import graphical_lasso
   cov = jeek.correlation(samples)
   low, high, best, start = 1e-3, 1.0, None, time.time()
@@ -80,7 +86,7 @@ def glasso_at_sparsity(samples: np.ndarray, target_edges: int, max_seconds: floa
     alpha = math.sqrt(low * high)
     with warnings.catch_warnings():
       warnings.simplefilter("ignore")
-      _, precision = graphical_lasso(cov, alpha, max_iter=200)
+      _, precision = graphical_lasso(cov, alpha, max_iter=200, tol=1e-3)
     found = jeek.edges(precision, 1e-8)
     count = int(found.sum() // 2)
     if best is None or abs(count - target_edges) < abs(best[1] - target_edges):
