@@ -18,8 +18,8 @@ def read_all(source) -> dict[str, np.ndarray]:
   """Decodes every record of a TFDS data source into stacked arrays (small data sets).
 
   Text becomes str, floats float32 and integers int32, whatever TFDS decoded them to. Sources
-  whose features are all plain (`_plain_specs`) are decoded in bulk (`_decode_plain`): 0.6 s
-  instead of 2.6 s for a 19,801-gene cell, at every run's start; others through TFDS.
+  whose features are all plain (`_plain_specs`) are decoded in bulk (`_decode_plain`): a
+  6,601-gene split in 0.29 s instead of 0.95 s, at every run's start; others through TFDS.
   """
   specs = _plain_specs(source)
   if specs is not None:
