@@ -10,6 +10,8 @@ edges per context) runs in its own process, which reports its peak resident memo
 2. the blockwise fit on all K contexts (contexts simulated one at a time, backward maps spilled to a
    scratch file past half the budget), timed, with mean edge F1 against the truth; for K <= 8 also
    the F1 of the old rule of thumb lambda = 0.8, v = 0.65 x sqrt(log p / n);
+   (--pool: the backward maps pulled towards their mean, in the choice and the fit, with the
+   fraction a printed; `regjax.graphs.blockwise`, not part of JEEK);
 3. scikit-learn's GraphicalLasso on one context, in a child stopped after --glasso_timeout seconds:
    one fit at alpha 0.2, and on K <= 8 fits at JEEK's edge count (alpha bisected) with their F1.
 """
@@ -38,22 +40,24 @@ def _mean_f1(networks, sim) -> float:
                         for i in range(sim.num_contexts)]))
 
 
-def _case(k: int, p: int, budget_gb: float, select_contexts: int, queue) -> None:
-  sim = simulation.simulate_sparse_networks(p, k, 200, seed=0)
+def _case(k: int, p: int, budget_gb: float, select_contexts: int, pool: bool, seed: int,
+          queue) -> None:
+  sim = simulation.simulate_sparse_networks(p, k, 200, seed=seed)
   out = {}
   start = time.time()
   used = selection.select([sim.samples(i) for i in
                            (range(k) if k <= select_contexts else
                             np.random.default_rng(0).choice(k, select_contexts, replace=False))],
-                          memory_budget_gb=budget_gb, log=None)
+                          memory_budget_gb=budget_gb, log=None, pool=pool)
   out["select_s"] = time.time() - start
   out["lam"], out["v"] = used.lam, used.v
   correlations = [(lambda i=i: jeek.correlation(sim.samples(i))) for i in range(k)]
   start = time.time()
   with tempfile.TemporaryDirectory() as scratch:
     networks = blockwise.jeek_blockwise(correlations, used.lam, used.v, budget_gb,
-                                        scratch_dir=scratch)
+                                        scratch_dir=scratch, pool=pool)
   out["fit_s"] = time.time() - start
+  out["pooled_fraction"] = networks.pooled_fraction
   out["plan"] = blockwise.plan(k, p, budget_gb).describe()
   out["f1"] = _mean_f1(networks, sim)
   out["edges"] = float(np.mean([networks.num_edges(i) for i in range(k)]))
@@ -66,17 +70,17 @@ def _case(k: int, p: int, budget_gb: float, select_contexts: int, queue) -> None
   queue.put(out)
 
 
-def _glasso_one_fit(p: int, queue) -> None:
+def _glasso_one_fit(p: int, seed: int, queue) -> None:
   from sklearn.covariance import graphical_lasso
   warnings.simplefilter("ignore")   # "did not converge after 200 iterations": the fit is timed as is
-  samples = simulation.simulate_sparse_networks(p, 1, 200, seed=0).samples(0)
+  samples = simulation.simulate_sparse_networks(p, 1, 200, seed=seed).samples(0)
   start = time.time()
   graphical_lasso(jeek.correlation(samples), 0.2, max_iter=200)
   queue.put(time.time() - start)
 
 
-def _glasso_matched(k: int, p: int, targets, queue) -> None:
-  sim = simulation.simulate_sparse_networks(p, k, 200, seed=0)
+def _glasso_matched(k: int, p: int, targets, seed: int, queue) -> None:
+  sim = simulation.simulate_sparse_networks(p, k, 200, seed=seed)
   start, scores = time.time(), []
   for i, target in enumerate(targets):
     fitted = runner.glasso_at_sparsity(sim.samples(i), target, max_seconds=1e9)
@@ -97,38 +101,50 @@ def _in_child(target, args, timeout):
   return queue.get() if not queue.empty() else None
 
 
+def _run_case(args, k: int, p: int, seed: int) -> None:
+  """One K x p case at one seed: the JEEK line, then GraphicalLasso's where it runs."""
+  found = _in_child(_case, (k, p, args.budget_gb, args.select_contexts, args.pool, seed), None)
+  pooled = f", pooled a = {found['pooled_fraction']:.3f}" if args.pool else ""
+  line = (f"K={k:3d} p={p:6d} seed {seed}: lambda chosen in {found['select_s']:7.1f} s "
+          f"(lambda {found['lam']:.4f}, v {found['v']:.4f}{pooled}), fit {found['fit_s']:7.1f} s, "
+          f"F1 {found['f1']:.3f} ({found['edges']:.0f} edges per context, "
+          f"{found['truth_edges']} true)")
+  if "f1_rule_of_thumb" in found:
+    line += f", rule-of-thumb lambda F1 {found['f1_rule_of_thumb']:.3f}"
+  print(line + f", peak RSS {found['peak_rss_gib']:.2f} GiB", flush=True)
+  print(f"         {found['plan']}", flush=True)
+  if args.glasso_timeout <= 0:
+    return
+  single = _in_child(_glasso_one_fit, (p, seed), args.glasso_timeout)
+  print("         GraphicalLasso, one fit (alpha 0.2, one context): "
+        + (f"{single:.1f} s" if single is not None else
+           f"not finished after {args.glasso_timeout:.0f} s"), flush=True)
+  if k <= 8 and single is not None:
+    matched = _in_child(_glasso_matched, (k, p, [int(found["edges"])] * k, seed),
+                        args.glasso_timeout)
+    print(f"         GraphicalLasso ({k} contexts, matched sparsity): "
+          + (f"{matched[0]:.1f} s, F1 {matched[1]:.3f}" if matched is not None else
+             f"not finished after {args.glasso_timeout:.0f} s"), flush=True)
+
+
 def main() -> None:
   parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
   parser.add_argument("--cases", default="3:100,3:500,3:2000,91:1000,91:5000",
                       help="comma-separated K:p")
+  parser.add_argument("--seeds", default="0", help="comma-separated simulator seeds")
   parser.add_argument("--budget_gb", type=float, default=4.0)
   parser.add_argument("--select_contexts", type=int, default=8)
   parser.add_argument("--glasso_timeout", type=float, default=300.0, help="0 skips GraphicalLasso")
+  parser.add_argument("--pool", action="store_true",
+                      help="pool the backward maps towards their mean (not part of JEEK)")
   args = parser.parse_args()
   print(machine())
-  print(f"memory budget {args.budget_gb} GiB; n = 200 samples per context", flush=True)
+  print(f"memory budget {args.budget_gb} GiB; n = 200 samples per context"
+        + ("; backward maps pooled" if args.pool else ""), flush=True)
   for case in args.cases.split(","):
     k, p = (int(x) for x in case.split(":"))
-    found = _in_child(_case, (k, p, args.budget_gb, args.select_contexts), None)
-    line = (f"K={k:3d} p={p:6d}: lambda chosen in {found['select_s']:7.1f} s "
-            f"(lambda {found['lam']:.4f}, v {found['v']:.4f}), fit {found['fit_s']:7.1f} s, "
-            f"F1 {found['f1']:.3f} ({found['edges']:.0f} edges per context, "
-            f"{found['truth_edges']} true)")
-    if "f1_rule_of_thumb" in found:
-      line += f", rule-of-thumb lambda F1 {found['f1_rule_of_thumb']:.3f}"
-    print(line + f", peak RSS {found['peak_rss_gib']:.2f} GiB", flush=True)
-    print(f"         {found['plan']}", flush=True)
-    if args.glasso_timeout <= 0:
-      continue
-    single = _in_child(_glasso_one_fit, (p,), args.glasso_timeout)
-    print("         GraphicalLasso, one fit (alpha 0.2, one context): "
-          + (f"{single:.1f} s" if single is not None else
-             f"not finished after {args.glasso_timeout:.0f} s"), flush=True)
-    if k <= 8 and single is not None:
-      matched = _in_child(_glasso_matched, (k, p, [int(found["edges"])] * k), args.glasso_timeout)
-      print(f"         GraphicalLasso ({k} contexts, matched sparsity): "
-            + (f"{matched[0]:.1f} s, F1 {matched[1]:.3f}" if matched is not None else
-               f"not finished after {args.glasso_timeout:.0f} s"), flush=True)
+    for seed in (int(s) for s in args.seeds.split(",")):
+      _run_case(args, k, p, seed)
 
 
 if __name__ == "__main__":

@@ -125,6 +125,13 @@ def test_csv_input_and_errors(tmp_path):
   assert results["contexts"] == ["tissue0", "tissue1"] and "mean_f1" not in results
   assert (tmp_path / "run" / "edges_tissue1.tsv").exists()
   assert json.load(open(tmp_path / "run" / "results.json"))["num_variables"] == 12
+  assert results["pooled_fraction"] is None
+  config.model.pool_backward_maps = True
+  pooled = runner.run("train", config, str(tmp_path / "pooled"))
+  assert 0.0 <= pooled["pooled_fraction"] <= 1.0
+  assert json.load(open(tmp_path / "pooled" / "results.json"))["pooled_fraction"] == \
+      pooled["pooled_fraction"]
+  config.model.pool_backward_maps = False
   lines = open(paths[1]).read().splitlines()
   lines[5] = lines[5] + ",3.0"
   open(paths[1], "w").write("\n".join(lines) + "\n")

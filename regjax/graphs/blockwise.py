@@ -15,6 +15,21 @@ K = 91 and p = 5,000 that is tens of GB. Here the work is split the way the esti
 
 The results equal `jeek.jeek` (uniform weights) entry for entry: the same backward maps and the same
 solver, applied to the same values in another order (`tests/test_jeek_blockwise.py`).
+
+Optional pooling (`pool=True`; not part of JEEK): before the entry solve, each backward map is
+pulled towards the contexts' mean on the partial-correlation scale,
+
+    z_i = B_i / sqrt(diag_i diag_i^T),   B_i <- B_i + a (mean_j z_j - z_i) sqrt(diag_i diag_i^T),
+
+by the fraction of the maps' energy that the contexts share,
+
+    a = mean_{i<j} <z_i, z_j> / mean_i <z_i, z_i>   (clipped to [0, 1]),
+
+a method-of-moments figure: the noise of two contexts is independent, so the cross products
+estimate the shared signal only, while the squares hold signal, specific parts and noise. Contexts
+that share nothing give a = 0, JEEK itself. On the simulator it lifts edge F1 at every p tried
+(`docs/fidelity.md`, `benchmarks/README.md`); it is a heuristic, not an optimum: it does not
+separate the specific parts from the noise. Cost: one extra vector of E values and one pass.
 """
 
 from __future__ import annotations
@@ -69,6 +84,7 @@ class EntryStore:
   def __init__(self, num_contexts: int, num_entries: int, memory_bytes: float,
                scratch_dir: str | None = None, dtype=np.float64):
     self.num_contexts, self.num_entries = num_contexts, num_entries
+    self.pooling: Pooling | None = None          # set by backward_map_store(pool=True)
     self.dtype = np.dtype(dtype)
     self.nbytes = num_contexts * num_entries * self.dtype.itemsize
     self.in_memory = self.nbytes <= memory_bytes
@@ -125,12 +141,14 @@ class SparseNetworks:
   diagonal: float64 [K, p], Omega_i's diagonal (B_i's, unpenalised).
   shared: (rows, cols, values) of the shared part S's non-zero entries.
   networks: per context (rows, cols, values) of Omega_i = X_i + S's non-zero off-diagonal entries.
+  pooled_fraction: the a the backward maps were pooled by (0: JEEK itself).
   """
 
   num_variables: int
   diagonal: np.ndarray
   shared: tuple[np.ndarray, np.ndarray, np.ndarray]
   networks: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
+  pooled_fraction: float = 0.0
 
   def num_edges(self, context: int) -> int:
     return len(self.networks[context][0])
@@ -233,32 +251,79 @@ def plan(num_contexts: int, p: int, memory_budget_gb: float) -> Plan:
   return Plan(budget, working, in_memory, store_bytes, block, -(-entries // block))
 
 
+@dataclasses.dataclass(frozen=True)
+class Pooling:
+  """Backward maps pulled towards their mean (see the module docstring).
+
+  fraction: a in [0, 1]. mean_scaled: float64 [E], mean_j z_j on the partial-correlation scale.
+  """
+
+  fraction: float
+  mean_scaled: np.ndarray
+
+  def apply(self, b: np.ndarray, start: int, diagonals: np.ndarray, offsets: np.ndarray) -> None:
+    """Pools block b [K, >= e] of entries start..start+e-1 in place (e = what is left of E)."""
+    count = min(b.shape[1], len(self.mean_scaled) - start)
+    if self.fraction == 0.0 or count <= 0:
+      return
+    rows, cols = entry_positions(np.arange(start, start + count), offsets)
+    mean = self.mean_scaled[start:start + count]
+    for i in range(len(b)):
+      scale = np.sqrt(diagonals[i, rows] * diagonals[i, cols])
+      b[i, :count] += self.fraction * (mean * scale - b[i, :count])
+
+
+def _scaled_entries(values: np.ndarray, diagonal: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+  """Upper-triangle entries [E] divided by sqrt(diagonal_r diagonal_c): partial-correlation scale."""
+  inverse_root = 1.0 / np.sqrt(diagonal)
+  out = np.empty_like(values)
+  for r in range(len(diagonal) - 1):
+    part = slice(offsets[r], offsets[r + 1])
+    out[part] = values[part] * (inverse_root[r] * inverse_root[r + 1:])
+  return out
+
+
 def backward_map_store(contexts: Iterable[np.ndarray], p: int, v: float, memory_plan: Plan,
                        scratch_dir: str | None = None,
-                       progress: Callable[[int], None] | None = None) -> tuple[EntryStore, np.ndarray]:
+                       progress: Callable[[int], None] | None = None,
+                       pool: bool = False) -> tuple[EntryStore, np.ndarray]:
   """Backward maps of correlation matrices given one at a time ([p, p] each, e.g. a generator).
 
   Returns the store of their upper-triangle entries and the diagonals [K, p]. `progress(i)` is
-  called after context i.
+  called after context i. With `pool`, `store.pooling` holds the `Pooling` that `solve_store`
+  applies (the stored entries stay JEEK's own).
   """
   contexts = list(contexts) if not isinstance(contexts, Sequence) else contexts
   offsets = upper_offsets(p)
   store = EntryStore(len(contexts), int(offsets[-1]),
                      memory_plan.store_bytes if memory_plan.store_in_memory else 0.0, scratch_dir)
   diagonals = []
+  scaled_sum, scaled_squares = (np.zeros(store.num_entries), 0.0) if pool else (None, 0.0)
   try:
     for i, correlation in enumerate(contexts):
       correlation = correlation() if callable(correlation) else correlation
       backward = jeek.backward_map(correlation, v)
       del correlation
       diagonals.append(np.diag(backward).copy())
-      store.append(upper_entries(backward, offsets))
+      entries = upper_entries(backward, offsets)
       del backward
+      store.append(entries)
+      if pool:
+        scaled = _scaled_entries(entries, diagonals[-1], offsets)
+        scaled_sum += scaled
+        scaled_squares += float(scaled @ scaled)
+        del scaled
+      del entries
       if progress is not None:
         progress(i)
   except BaseException:
     store.close()
     raise
+  if pool:
+    k = len(contexts)
+    cross = float(scaled_sum @ scaled_sum) - scaled_squares       # sum over i != j of <z_i, z_j>
+    fraction = cross / ((k - 1) * scaled_squares) if k > 1 and scaled_squares > 0 else 0.0
+    store.pooling = Pooling(float(np.clip(fraction, 0.0, 1.0)), scaled_sum / k)
   return store, np.stack(diagonals)
 
 
@@ -270,7 +335,8 @@ def solve_store(store: EntryStore, diagonals: np.ndarray, lams: Sequence[float],
 
   `writer` (one lambda only) receives each block's edges as they are found. A lambda whose
   networks pass `max_edges` edges in some context is given up (None in its place), so that a
-  grid's densest corner cannot fill the memory with K x p^2 / 2 edges.
+  grid's densest corner cannot fill the memory with K x p^2 / 2 edges. When `store.pooling` is
+  set, each block is pooled before it is solved.
   """
   if writer is not None and len(lams) != 1:
     raise ValueError("an EdgeWriter takes the edges of one lambda")
@@ -285,6 +351,8 @@ def solve_store(store: EntryStore, diagonals: np.ndarray, lams: Sequence[float],
     stop = min(start + block, entries)
     b[:, stop - start:] = 0.0                             # the last block's padding
     store.block(start, stop, out=b)
+    if store.pooling is not None:
+      store.pooling.apply(b, start, diagonals, offsets)
     for j, lam in enumerate(lams):
       if found[j] is None:
         continue
@@ -310,14 +378,17 @@ def solve_store(store: EntryStore, diagonals: np.ndarray, lams: Sequence[float],
     return tuple(np.concatenate([part[n] for part in parts]) if parts else np.empty(0)
                  for n in range(3))
 
+  fraction = 0.0 if store.pooling is None else store.pooling.fraction
   return [None if found[j] is None else
-          SparseNetworks(p, diagonals, joined(found_shared[j]), [joined(f) for f in found[j]])
+          SparseNetworks(p, diagonals, joined(found_shared[j]), [joined(f) for f in found[j]],
+                         fraction)
           for j in range(len(lams))]
 
 
 def jeek_blockwise(correlations: Iterable, lam: float, v: float, memory_budget_gb: float = 4.0,
                    scratch_dir: str | None = None, writer: EdgeWriter | None = None,
-                   progress: Callable[[str, int, int], None] | None = None) -> SparseNetworks:
+                   progress: Callable[[str, int, int], None] | None = None,
+                   pool: bool = False) -> SparseNetworks:
   """JEEK on K correlation matrices given one at a time, within `memory_budget_gb`.
 
   Args:
@@ -328,6 +399,7 @@ def jeek_blockwise(correlations: Iterable, lam: float, v: float, memory_budget_g
     scratch_dir: where the backward maps go when they do not fit (default: the system's temp dir).
     writer: optional EdgeWriter receiving the edges block by block.
     progress: optional callable(stage, done, total), stage "backward maps" or "entries".
+    pool: pull the backward maps towards their mean first (module docstring; not JEEK itself).
   """
   correlations = list(correlations)
   first = correlations[0]() if callable(correlations[0]) else correlations[0]
@@ -335,7 +407,7 @@ def jeek_blockwise(correlations: Iterable, lam: float, v: float, memory_budget_g
   correlations[0] = first
   memory_plan = plan(len(correlations), p, memory_budget_gb)
   report = (lambda i: progress("backward maps", i + 1, len(correlations))) if progress else None
-  store, diagonals = backward_map_store(correlations, p, v, memory_plan, scratch_dir, report)
+  store, diagonals = backward_map_store(correlations, p, v, memory_plan, scratch_dir, report, pool)
   del first, correlations
   try:
     blocks = (lambda done, total: progress("entries", done, total)) if progress else None

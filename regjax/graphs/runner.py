@@ -137,14 +137,18 @@ def run(config, workdir: str) -> dict:
   writer = blockwise.EdgeWriter(workdir, contexts, names)
   networks = blockwise.jeek_blockwise(
       [(lambda x=x: jeek.correlation(x)) for x in samples], lam, v, model.memory_budget_gb,
-      scratch_dir=workdir, writer=writer, progress=_progress)
+      scratch_dir=workdir, writer=writer, progress=_progress, pool=model.pool_backward_maps)
   writer.close()
   fit_seconds = time.time() - fit_start
   memory_plan = blockwise.plan(len(samples), p, model.memory_budget_gb)
-  print(f"JEEK on {len(samples)} contexts x {p} variables: lambda {lam:.4f}, v {v:.4f}, "
+  pooled = (f", backward maps pooled by a = {networks.pooled_fraction:.3f}"
+            if model.pool_backward_maps else "")
+  print(f"JEEK on {len(samples)} contexts x {p} variables: lambda {lam:.4f}, v {v:.4f}{pooled}, "
         f"{fit_seconds:.2f} s ({memory_plan.describe()})")
   shared = networks.shared
   results.update({"lambda": lam, "v": v, "fit_time_s": round(fit_seconds, 3),
+                  "pooled_fraction": (networks.pooled_fraction if model.pool_backward_maps
+                                      else None),
                   "memory_plan": dataclasses.asdict(memory_plan),
                   "shared_edges": len(shared[0]), "per_context": []})
   for i, name in enumerate(contexts):
@@ -186,7 +190,8 @@ def choose_lambdas(model, samples, results: dict) -> tuple[float, float]:
     print(f"Choosing lambda and v (neighbourhood eBIC, gamma {model.ebic_gamma}) on "
           f"{min(len(samples), model.select_contexts or len(samples))} of {len(samples)} contexts")
     chosen = selection.select(samples, model.ebic_gamma, max_contexts=model.select_contexts,
-                              memory_budget_gb=model.memory_budget_gb)
+                              memory_budget_gb=model.memory_budget_gb,
+                              pool=model.pool_backward_maps)
     lam, v = chosen.lam, chosen.v
     results["lambda_rule"] = "ebic"
     results["selection"] = chosen.to_dict()

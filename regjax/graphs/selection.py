@@ -85,7 +85,7 @@ class Selection:
 def select(samples: Sequence[np.ndarray], gamma: float = 0.25,
            v_factors: Sequence[float] = V_FACTORS, lambda_factors: Sequence[float] = LAMBDA_FACTORS,
            max_contexts: int = 0, memory_budget_gb: float = 4.0, seed: int = 0,
-           log=print) -> Selection:
+           log=print, pool: bool = False) -> Selection:
   """(lambda, v) minimising the summed neighbourhood eBIC of the JEEK graphs on a grid.
 
   Args:
@@ -95,6 +95,7 @@ def select(samples: Sequence[np.ndarray], gamma: float = 0.25,
     max_contexts: score on at most this many contexts (a seeded subset; 0 = all).
     memory_budget_gb: as in `blockwise.jeek_blockwise`.
     log: progress output (one line per v), or None.
+    pool: score the graphs of pooled backward maps (`blockwise`'s `pool`), as the fit will use.
   """
   used = list(range(len(samples)))
   if 0 < max_contexts < len(samples):
@@ -110,7 +111,7 @@ def select(samples: Sequence[np.ndarray], gamma: float = 0.25,
   for v_factor in v_factors:
     v = v_factor * scale
     store, diagonals = blockwise.backward_map_store(
-        [(lambda x=x: x.T @ x / len(x)) for x in standardized], p, v, memory_plan)
+        [(lambda x=x: x.T @ x / len(x)) for x in standardized], p, v, memory_plan, pool=pool)
     rows = []
     try:
       # From the sparsest lambda down; stop once eBIC has risen twice in a row past its minimum
