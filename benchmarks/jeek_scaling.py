@@ -58,7 +58,7 @@ def _case(k: int, p: int, budget_gb: float, select_contexts: int, pool: bool, se
                                         scratch_dir=scratch, pool=pool)
   out["fit_s"] = time.time() - start
   out["pooled_fraction"] = networks.pooled_fraction
-  out["plan"] = blockwise.plan(k, p, budget_gb).describe()
+  out["plan"] = blockwise.plan(k, p, budget_gb, pool).describe()
   out["f1"] = _mean_f1(networks, sim)
   out["edges"] = float(np.mean([networks.num_edges(i) for i in range(k)]))
   if k <= 8:

@@ -69,6 +69,12 @@ def test_upper_triangle_indexing_round_trip():
 def test_a_budget_below_one_backward_map_is_refused():
   with pytest.raises(ConfigError, match=r"p = 5000 needs 0\.68 GiB for one backward map"):
     blockwise.plan(91, 5000, 0.5)
+  # Pooling sets two vectors of p (p - 1) / 2 float64 aside (0.19 GiB at p = 5,000).
+  assert blockwise.plan(91, 5000, 0.8).num_blocks > 0
+  with pytest.raises(ConfigError, match=r"p = 5000 needs 0\.95 GiB .*the pooled mean"):
+    blockwise.plan(91, 5000, 0.8, pool=True)
+  assert (blockwise.plan(3, 2000, 1.0, pool=True).block_entries
+          < blockwise.plan(3, 2000, 1.0).block_entries)
 
 
 def test_edge_writer_appends_blocks_and_renames_when_done(tmp_path):

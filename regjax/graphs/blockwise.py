@@ -29,7 +29,7 @@ a method-of-moments figure: the noise of two contexts is independent, so the cro
 estimate the shared signal only, while the squares hold signal, specific parts and noise. Contexts
 that share nothing give a = 0, JEEK itself. On the simulator it lifts edge F1 at every p tried
 (`docs/fidelity.md`, `benchmarks/README.md`); it is a heuristic, not an optimum: it does not
-separate the specific parts from the noise. Cost: one extra vector of E values and one pass.
+separate the specific parts from the noise. Cost: two more vectors of E values (`plan` counts them).
 """
 
 from __future__ import annotations
@@ -231,19 +231,25 @@ class Plan:
             f"{self.block_entries:,} entries")
 
 
-def plan(num_contexts: int, p: int, memory_budget_gb: float) -> Plan:
-  """Splits `memory_budget_gb` between the backward-map store and the solver's blocks."""
+def plan(num_contexts: int, p: int, memory_budget_gb: float, pool: bool = False) -> Plan:
+  """Splits `memory_budget_gb` between the backward-map store and the solver's blocks.
+
+  With `pool`, two more vectors of E float64 are set aside: the running sum of the scaled maps
+  (kept as their mean through the solve) and one context's scaled copy while the maps are made.
+  """
   budget = memory_budget_gb * GIB
   reserve = min(RESERVE_BYTES, budget / 4)
-  working = 3.0 * p * p * 8
-  if working + reserve > budget:
-    raise ConfigError(f"p = {p} needs {(working + reserve) / GIB:.2f} GiB for one backward map "
-                      f"(three p x p float64 arrays and {reserve / GIB:.2f} GiB for the process); "
-                      f"raise the memory budget above {memory_budget_gb} GiB")
   entries = p * (p - 1) // 2
+  working = 3.0 * p * p * 8
+  pooling = 2.0 * entries * 8 if pool else 0.0
+  if working + pooling + reserve > budget:
+    raise ConfigError(f"p = {p} needs {(working + pooling + reserve) / GIB:.2f} GiB for one "
+                      f"backward map (three p x p float64 arrays{', the pooled mean' if pool else ''} "
+                      f"and {reserve / GIB:.2f} GiB for the process); "
+                      f"raise the memory budget above {memory_budget_gb} GiB")
   store_bytes = num_contexts * entries * 8.0
   in_memory = store_bytes <= budget / 2
-  left = max(budget - reserve - (store_bytes if in_memory else 0.0), 0.0) / 2  # half: the edges
+  left = max(budget - reserve - pooling - (store_bytes if in_memory else 0.0), 0.0) / 2  # half: edges
   per_entry = 8.0 * (_SOLVER_VALUES_PER_CONTEXT * num_contexts + 8)
   block = int(min(max(left / per_entry, 128), max(entries, 1)))
   if block < entries:
@@ -405,7 +411,7 @@ def jeek_blockwise(correlations: Iterable, lam: float, v: float, memory_budget_g
   first = correlations[0]() if callable(correlations[0]) else correlations[0]
   p = len(first)
   correlations[0] = first
-  memory_plan = plan(len(correlations), p, memory_budget_gb)
+  memory_plan = plan(len(correlations), p, memory_budget_gb, pool)
   report = (lambda i: progress("backward maps", i + 1, len(correlations))) if progress else None
   store, diagonals = backward_map_store(correlations, p, v, memory_plan, scratch_dir, report, pool)
   del first, correlations

@@ -140,7 +140,7 @@ def run(config, workdir: str) -> dict:
       scratch_dir=workdir, writer=writer, progress=_progress, pool=model.pool_backward_maps)
   writer.close()
   fit_seconds = time.time() - fit_start
-  memory_plan = blockwise.plan(len(samples), p, model.memory_budget_gb)
+  memory_plan = blockwise.plan(len(samples), p, model.memory_budget_gb, model.pool_backward_maps)
   pooled = (f", backward maps pooled by a = {networks.pooled_fraction:.3f}"
             if model.pool_backward_maps else "")
   print(f"JEEK on {len(samples)} contexts x {p} variables: lambda {lam:.4f}, v {v:.4f}{pooled}, "

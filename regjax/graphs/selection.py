@@ -106,7 +106,7 @@ def select(samples: Sequence[np.ndarray], gamma: float = 0.25,
   p = standardized[0].shape[1]
   scale = math.sqrt(math.log(p) / n)
   lams = [f * scale for f in lambda_factors]
-  memory_plan = blockwise.plan(len(used), p, memory_budget_gb)
+  memory_plan = blockwise.plan(len(used), p, memory_budget_gb, pool)
   grid = []
   for v_factor in v_factors:
     v = v_factor * scale
