@@ -6,7 +6,8 @@ r"""JEEK at scale: K contexts x p variables, blockwise within a memory budget, a
 Each case (K:p, n = 200 samples per context, the sparse simulator: p shared and p/2 specific true
 edges per context) runs in its own process, which reports its peak resident memory:
 1. lambda and v chosen by the neighbourhood eBIC (`regjax.graphs.selection`, on up to
-   --select_contexts contexts), timed;
+   --select_contexts contexts), timed; with more contexts than that, lambda is chosen again from
+   the solve of all K at that v (`selection.refine_lambda`, timed apart; --no_refine skips it);
 2. the blockwise fit on all K contexts (contexts simulated one at a time, backward maps spilled to a
    scratch file past half the budget), timed, with mean edge F1 against the truth; for K <= 8 also
    the F1 of the old rule of thumb lambda = 0.8, v = 0.65 x sqrt(log p / n);
@@ -19,6 +20,7 @@ edges per context) runs in its own process, which reports its peak resident memo
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import multiprocessing as mp
 import os
 import resource
@@ -40,23 +42,32 @@ def _mean_f1(networks, sim) -> float:
                         for i in range(sim.num_contexts)]))
 
 
-def _case(k: int, p: int, budget_gb: float, select_contexts: int, pool: bool, seed: int,
-          queue) -> None:
+def _case(k: int, p: int, budget_gb: float, select_contexts: int, pool: bool, refine: bool,
+          seed: int, queue) -> None:
   sim = simulation.simulate_sparse_networks(p, k, 200, seed=seed)
   out = {}
   start = time.time()
-  used = selection.select([sim.samples(i) for i in
-                           (range(k) if k <= select_contexts else
-                            np.random.default_rng(0).choice(k, select_contexts, replace=False))],
-                          memory_budget_gb=budget_gb, log=None, pool=pool)
+  subset = (list(range(k)) if k <= select_contexts else
+            sorted(np.random.default_rng(0).choice(k, select_contexts, replace=False).tolist()))
+  used = selection.select([sim.samples(i) for i in subset], memory_budget_gb=budget_gb, log=None,
+                          pool=pool)
+  used = dataclasses.replace(used, contexts_used=[subset[i] for i in used.contexts_used])
   out["select_s"] = time.time() - start
   out["lam"], out["v"] = used.lam, used.v
   correlations = [(lambda i=i: jeek.correlation(sim.samples(i))) for i in range(k)]
+  choose_lam = None
+  if refine and len(subset) < k:
+    def choose_lam(store, diagonals, memory_plan):
+      begin = time.time()
+      refined = selection.refine_lambda(used, {i: sim.samples(i) for i in subset}, store,
+                                        diagonals, memory_plan, log=None)
+      out["refine_s"], out["lam_subset"], out["lam"] = time.time() - begin, used.lam, refined.lam
+      return refined.lam
   start = time.time()
   with tempfile.TemporaryDirectory() as scratch:
     networks = blockwise.jeek_blockwise(correlations, used.lam, used.v, budget_gb,
-                                        scratch_dir=scratch, pool=pool)
-  out["fit_s"] = time.time() - start
+                                        scratch_dir=scratch, pool=pool, choose_lam=choose_lam)
+  out["fit_s"] = time.time() - start - out.get("refine_s", 0.0)
   out["pooled_fraction"] = networks.pooled_fraction
   out["plan"] = blockwise.plan(k, p, budget_gb, pool).describe()
   out["f1"] = _mean_f1(networks, sim)
@@ -103,9 +114,12 @@ def _in_child(target, args, timeout):
 
 def _run_case(args, k: int, p: int, seed: int) -> None:
   """One K x p case at one seed: the JEEK line, then GraphicalLasso's where it runs."""
-  found = _in_child(_case, (k, p, args.budget_gb, args.select_contexts, args.pool, seed), None)
+  found = _in_child(_case, (k, p, args.budget_gb, args.select_contexts, args.pool,
+                            not args.no_refine, seed), None)
   pooled = f", pooled a = {found['pooled_fraction']:.3f}" if args.pool else ""
-  line = (f"K={k:3d} p={p:6d} seed {seed}: lambda chosen in {found['select_s']:7.1f} s "
+  refined = (f" + {found['refine_s']:.1f} s again on all {k} (lambda {found['lam_subset']:.4f} ->"
+             f" {found['lam']:.4f})" if "refine_s" in found else "")
+  line = (f"K={k:3d} p={p:6d} seed {seed}: lambda chosen in {found['select_s']:7.1f} s{refined} "
           f"(lambda {found['lam']:.4f}, v {found['v']:.4f}{pooled}), fit {found['fit_s']:7.1f} s, "
           f"F1 {found['f1']:.3f} ({found['edges']:.0f} edges per context, "
           f"{found['truth_edges']} true)")
@@ -135,6 +149,8 @@ def main() -> None:
   parser.add_argument("--budget_gb", type=float, default=4.0)
   parser.add_argument("--select_contexts", type=int, default=8)
   parser.add_argument("--glasso_timeout", type=float, default=300.0, help="0 skips GraphicalLasso")
+  parser.add_argument("--no_refine", action="store_true",
+                      help="keep the subset's lambda on K > --select_contexts (no refine_lambda)")
   parser.add_argument("--pool", action="store_true",
                       help="pool the backward maps towards their mean (not part of JEEK)")
   args = parser.parse_args()

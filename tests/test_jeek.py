@@ -132,6 +132,14 @@ def test_csv_input_and_errors(tmp_path):
   assert json.load(open(tmp_path / "pooled" / "results.json"))["pooled_fraction"] == \
       pooled["pooled_fraction"]
   config.model.pool_backward_maps = False
+  many = load_config("jeek")                  # more contexts than the grid is scored on
+  many.data.num_variables, many.data.num_contexts = 30, 6
+  many.model.select_contexts, many.model.compare_glasso = 2, False
+  refined = runner.run("train", many, str(tmp_path / "many"))
+  assert len(refined["selection"]["contexts_used"]) == 2
+  assert refined["lambda"] == refined["selection"]["lambda"]
+  assert refined["selection"]["refined_on_all_contexts"]
+  assert len(refined["per_context"]) == 6
   lines = open(paths[1]).read().splitlines()
   lines[5] = lines[5] + ",3.0"
   open(paths[1], "w").write("\n".join(lines) + "\n")

@@ -27,9 +27,10 @@ by the fraction of the maps' energy that the contexts share,
 
 a method-of-moments figure: the noise of two contexts is independent, so the cross products
 estimate the shared signal only, while the squares hold signal, specific parts and noise. Contexts
-that share nothing give a = 0, JEEK itself. On the simulator it lifts edge F1 at every p tried
-(`docs/fidelity.md`, `benchmarks/README.md`); it is a heuristic, not an optimum: it does not
-separate the specific parts from the noise. Cost: two more vectors of E values (`plan` counts them).
+that share nothing give a = 0, JEEK itself. On the simulator it lifts edge F1 with 3 contexts at
+every p tried and lowers it with 91 (`docs/fidelity.md`); it is a heuristic, not an optimum: it
+does not separate the specific parts from the noise. Cost: two more vectors of E values (`plan`
+counts them).
 """
 
 from __future__ import annotations
@@ -394,7 +395,9 @@ def solve_store(store: EntryStore, diagonals: np.ndarray, lams: Sequence[float],
 def jeek_blockwise(correlations: Iterable, lam: float, v: float, memory_budget_gb: float = 4.0,
                    scratch_dir: str | None = None, writer: EdgeWriter | None = None,
                    progress: Callable[[str, int, int], None] | None = None,
-                   pool: bool = False) -> SparseNetworks:
+                   pool: bool = False,
+                   choose_lam: Callable[[EntryStore, np.ndarray, Plan], float] | None = None
+                   ) -> SparseNetworks:
   """JEEK on K correlation matrices given one at a time, within `memory_budget_gb`.
 
   Args:
@@ -406,6 +409,8 @@ def jeek_blockwise(correlations: Iterable, lam: float, v: float, memory_budget_g
     writer: optional EdgeWriter receiving the edges block by block.
     progress: optional callable(stage, done, total), stage "backward maps" or "entries".
     pool: pull the backward maps towards their mean first (module docstring; not JEEK itself).
+    choose_lam: optional callable(store, diagonals, plan) -> lambda, called once the backward maps
+      of all K contexts are made, in place of `lam` (`selection.refine_lambda`).
   """
   correlations = list(correlations)
   first = correlations[0]() if callable(correlations[0]) else correlations[0]
@@ -416,6 +421,8 @@ def jeek_blockwise(correlations: Iterable, lam: float, v: float, memory_budget_g
   store, diagonals = backward_map_store(correlations, p, v, memory_plan, scratch_dir, report, pool)
   del first, correlations
   try:
+    if choose_lam is not None:
+      lam = choose_lam(store, diagonals, memory_plan)
     blocks = (lambda done, total: progress("entries", done, total)) if progress else None
     (result,) = solve_store(store, diagonals, [lam], memory_plan, writer, blocks)
   finally:

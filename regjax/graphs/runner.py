@@ -132,13 +132,22 @@ def run(config, workdir: str) -> dict:
     raise ConfigError(f"unknown data.name {data.name!r}; expected simulated_networks or csv")
   p = samples[0].shape[1]
   results = {"model": "jeek", "contexts": contexts, "num_variables": p}
-  lam, v = choose_lambdas(model, samples, results)
+  lam, v, chosen = choose_lambdas(model, samples, results)
+  choose_lam = None
+  if chosen is not None and len(chosen.contexts_used) < len(samples) and model.refine_lambda:
+    def choose_lam(store, diagonals, memory_plan):
+      refined = selection.refine_lambda(chosen, samples, store, diagonals, memory_plan)
+      results["selection"] = refined.to_dict()
+      return refined.lam
   fit_start = time.time()
   writer = blockwise.EdgeWriter(workdir, contexts, names)
   networks = blockwise.jeek_blockwise(
       [(lambda x=x: jeek.correlation(x)) for x in samples], lam, v, model.memory_budget_gb,
-      scratch_dir=workdir, writer=writer, progress=_progress, pool=model.pool_backward_maps)
+      scratch_dir=workdir, writer=writer, progress=_progress, pool=model.pool_backward_maps,
+      choose_lam=choose_lam)
   writer.close()
+  if choose_lam is not None:
+    lam = results["selection"]["lambda"]
   fit_seconds = time.time() - fit_start
   memory_plan = blockwise.plan(len(samples), p, model.memory_budget_gb, model.pool_backward_maps)
   pooled = (f", backward maps pooled by a = {networks.pooled_fraction:.3f}"
@@ -177,12 +186,14 @@ def run(config, workdir: str) -> dict:
   return results
 
 
-def choose_lambdas(model, samples, results: dict) -> tuple[float, float]:
-  """(lambda, v): the config's where set, else by `model.lambda_rule` (ebic or rule_of_thumb)."""
+def choose_lambdas(model, samples, results: dict) -> tuple[float, float, selection.Selection | None]:
+  """(lambda, v, the eBIC's Selection or None): the config's where set, else by
+  `model.lambda_rule` (ebic or rule_of_thumb)."""
   p = samples[0].shape[1]
+  chosen = None
   if model.lam and model.v:
     results["lambda_rule"] = "given"
-    return model.lam, model.v
+    return model.lam, model.v, None
   if model.lambda_rule == "rule_of_thumb":
     lam, v = default_lambdas(p, min(len(x) for x in samples))
     results["lambda_rule"] = "rule_of_thumb"
@@ -190,10 +201,6 @@ def choose_lambdas(model, samples, results: dict) -> tuple[float, float]:
     used = min(len(samples), model.select_contexts or len(samples))
     print(f"Choosing lambda and v (neighbourhood eBIC, gamma {model.ebic_gamma}) on "
           f"{used} of {len(samples)} contexts")
-    if model.pool_backward_maps and used < len(samples):
-      print(f"  warning: pooled backward maps with lambda chosen on {used} of {len(samples)} "
-            "contexts kept 2.7x the true edges on the simulator (K = 91); "
-            "model.select_contexts=0 chooses on all (docs/fidelity.md)")
     chosen = selection.select(samples, model.ebic_gamma, max_contexts=model.select_contexts,
                               memory_budget_gb=model.memory_budget_gb,
                               pool=model.pool_backward_maps)
@@ -203,7 +210,9 @@ def choose_lambdas(model, samples, results: dict) -> tuple[float, float]:
   else:
     raise ConfigError(f"unknown model.lambda_rule {model.lambda_rule!r}; expected ebic or "
                       "rule_of_thumb")
-  return model.lam or lam, model.v or v
+  if model.lam or model.v:         # one of the two given: the other one is chosen, not refined
+    chosen = None
+  return model.lam or lam, model.v or v, chosen
 
 
 def _progress(stage: str, done: int, total: int) -> None:
