@@ -16,6 +16,9 @@ more neighbours cannot be refitted and scores infinity.
 
 Cost: one set of backward maps per v (the expensive part) and one blockwise solve per lambda, on
 `max_contexts` contexts (all of them by default; a seeded subset on very many contexts).
+
+On a subset, lambda suits a solve of that many contexts, not of all K: `refine_lambda` chooses it
+again at the chosen v, scoring the subset's networks in the solve of all K (the fit's own maps).
 """
 
 from __future__ import annotations
