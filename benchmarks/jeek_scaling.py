@@ -8,6 +8,7 @@ edges per context) runs in its own process, which reports its peak resident memo
 1. lambda and v chosen by the neighbourhood eBIC (`regjax.graphs.selection`, on up to
    --select_contexts contexts), timed; with more contexts than that, lambda is chosen again from
    the solve of all K at that v (`selection.refine_lambda`, timed apart; --no_refine skips it);
+   --v_factor fixes v and chooses lambda alone that way, on the fit's maps (large p);
 2. the blockwise fit on all K contexts (contexts simulated one at a time, backward maps spilled to a
    scratch file past half the budget), timed, with mean edge F1 against the truth; for K <= 8 also
    the F1 of the old rule of thumb lambda = 0.8, v = 0.65 x sqrt(log p / n);
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import math
 import multiprocessing as mp
 import os
 import resource
@@ -43,24 +45,28 @@ def _mean_f1(networks, sim) -> float:
 
 
 def _case(k: int, p: int, budget_gb: float, select_contexts: int, pool: bool, refine: bool,
-          seed: int, queue) -> None:
+          v_factor: float, seed: int, queue) -> None:
   sim = simulation.simulate_sparse_networks(p, k, 200, seed=seed)
   out = {}
   start = time.time()
   subset = (list(range(k)) if k <= select_contexts else
             sorted(np.random.default_rng(0).choice(k, select_contexts, replace=False).tolist()))
-  used = selection.select([sim.samples(i) for i in subset], memory_budget_gb=budget_gb, log=None,
-                          pool=pool)
-  used = dataclasses.replace(used, contexts_used=[subset[i] for i in used.contexts_used])
+  samples = {i: sim.samples(i) for i in subset}       # n x p each; the others made when needed
+  if v_factor:      # v fixed; lambda chosen on the fit's own maps (refine_lambda below)
+    used = selection.Selection(math.nan, v_factor * math.sqrt(math.log(p) / 200), 0.25, subset, [])
+  else:
+    used = selection.select([samples[i] for i in subset], memory_budget_gb=budget_gb, log=None,
+                            pool=pool)
+    used = dataclasses.replace(used, contexts_used=[subset[i] for i in used.contexts_used])
   out["select_s"] = time.time() - start
   out["lam"], out["v"] = used.lam, used.v
-  correlations = [(lambda i=i: jeek.correlation(sim.samples(i))) for i in range(k)]
+  correlations = [(lambda i=i: jeek.correlation(samples[i] if i in samples else sim.samples(i)))
+                  for i in range(k)]
   choose_lam = None
-  if refine and len(subset) < k:
+  if (refine and len(subset) < k) or v_factor:
     def choose_lam(store, diagonals, memory_plan):
       begin = time.time()
-      refined = selection.refine_lambda(used, {i: sim.samples(i) for i in subset}, store,
-                                        diagonals, memory_plan, log=None)
+      refined = selection.refine_lambda(used, samples, store, diagonals, memory_plan, log=None)
       out["refine_s"], out["lam_subset"], out["lam"] = time.time() - begin, used.lam, refined.lam
       return refined.lam
   start = time.time()
@@ -72,7 +78,7 @@ def _case(k: int, p: int, budget_gb: float, select_contexts: int, pool: bool, re
   out["plan"] = blockwise.plan(k, p, budget_gb, pool).describe()
   out["f1"] = _mean_f1(networks, sim)
   out["edges"] = float(np.mean([networks.num_edges(i) for i in range(k)]))
-  if k <= 8:
+  if k <= 8 and not v_factor:
     lam, v = runner.default_lambdas(p, 200)
     out["f1_rule_of_thumb"] = _mean_f1(blockwise.jeek_blockwise(correlations, lam, v, budget_gb),
                                        sim)
@@ -115,10 +121,12 @@ def _in_child(target, args, timeout):
 def _run_case(args, k: int, p: int, seed: int) -> None:
   """One K x p case at one seed: the JEEK line, then GraphicalLasso's where it runs."""
   found = _in_child(_case, (k, p, args.budget_gb, args.select_contexts, args.pool,
-                            not args.no_refine, seed), None)
+                            not args.no_refine, args.v_factor, seed), None)
   pooled = f", pooled a = {found['pooled_fraction']:.3f}" if args.pool else ""
   refined = (f" + {found['refine_s']:.1f} s again on all {k} (lambda {found['lam_subset']:.4f} ->"
              f" {found['lam']:.4f})" if "refine_s" in found else "")
+  if args.v_factor:
+    refined = f" (v fixed) + {found['refine_s']:.1f} s for lambda on the fit's maps"
   line = (f"K={k:3d} p={p:6d} seed {seed}: lambda chosen in {found['select_s']:7.1f} s{refined} "
           f"(lambda {found['lam']:.4f}, v {found['v']:.4f}{pooled}), fit {found['fit_s']:7.1f} s, "
           f"F1 {found['f1']:.3f} ({found['edges']:.0f} edges per context, "
@@ -151,6 +159,9 @@ def main() -> None:
   parser.add_argument("--glasso_timeout", type=float, default=300.0, help="0 skips GraphicalLasso")
   parser.add_argument("--no_refine", action="store_true",
                       help="keep the subset's lambda on K > --select_contexts (no refine_lambda)")
+  parser.add_argument("--v_factor", type=float, default=0.0,
+                      help="fix v at this multiple of sqrt(log p / n) and choose only lambda, on "
+                           "the fit's own maps (for p where the grid over v takes too long)")
   parser.add_argument("--pool", action="store_true",
                       help="pool the backward maps towards their mean (not part of JEEK)")
   args = parser.parse_args()
