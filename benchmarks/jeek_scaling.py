@@ -122,6 +122,10 @@ def _run_case(args, k: int, p: int, seed: int) -> None:
   """One K x p case at one seed: the JEEK line, then GraphicalLasso's where it runs."""
   found = _in_child(_case, (k, p, args.budget_gb, args.select_contexts, args.pool,
                             not args.no_refine, args.v_factor, seed), None)
+  if found is None:
+    print(f"K={k:3d} p={p:6d} seed {seed}: the case's process ended without a result "
+          "(killed, e.g. out of memory: see dmesg)", flush=True)
+    return
   pooled = f", pooled a = {found['pooled_fraction']:.3f}" if args.pool else ""
   refined = (f" + {found['refine_s']:.1f} s again on all {k} (lambda {found['lam_subset']:.4f} ->"
              f" {found['lam']:.4f})" if "refine_s" in found else "")
