@@ -3,7 +3,8 @@
 `jeek.jeek` holds every K x p x p array at once (backward maps, weights, task-specific parts): at
 K = 91 and p = 5,000 that is tens of GB. Here the work is split the way the estimator allows:
 
-1. Backward maps, one context at a time (`jeek.backward_map`: three p x p float64 arrays), each
+1. Backward maps, one context at a time (the correlation, its backward map made in place, and its
+   upper triangle: 2.5 p x p float64 arrays, counted as three), each
    reduced to its strictly-upper-triangle entries (row-major, E = p(p - 1)/2 values) and kept in an
    `EntryStore`: in memory when K x E values fit in the budget, otherwise in a scratch file read
    back block by block (plain reads, so the page cache does not count against the process).
@@ -241,7 +242,7 @@ def plan(num_contexts: int, p: int, memory_budget_gb: float, pool: bool = False)
   budget = memory_budget_gb * GIB
   reserve = min(RESERVE_BYTES, budget / 4)
   entries = p * (p - 1) // 2
-  working = 3.0 * p * p * 8
+  working = 3.0 * p * p * 8      # correlation + backward map + its upper triangle (2.5), rounded up
   pooling = 2.0 * entries * 8 if pool else 0.0
   if working + pooling + reserve > budget:
     raise ConfigError(f"p = {p} needs {(working + pooling + reserve) / GIB:.2f} GiB for one "
