@@ -28,7 +28,7 @@ from regjax.graphs import blockwise, jeek, simulation  # noqa: E402
 def _pooled_entries(correlations, v: float) -> np.ndarray:
   """Upper-triangle entries [K, E] of the backward maps pooled as blockwise's `pool=True`."""
   p = len(correlations[0])
-  memory_plan = blockwise.plan(len(correlations), p, 64.0)
+  memory_plan = blockwise.plan(len(correlations), p, 64.0)   # a budget that keeps the store in memory
   store, diagonals = blockwise.backward_map_store(correlations, p, v, memory_plan, pool=True)
   entries = store.block(0, store.num_entries)
   store.close()

@@ -48,9 +48,13 @@ def standardize(samples: np.ndarray) -> np.ndarray:
 
 def correlation(samples: np.ndarray) -> np.ndarray:
   """Sample correlation matrix [p, p] of samples [n, p] (columns are variables)."""
-  x = standardize(samples)
-  out = x.T @ x
-  out /= len(x)                                        # in place: one p x p array, not two
+  return gram(standardize(samples))
+
+
+def gram(standardized: np.ndarray) -> np.ndarray:
+  """x^T x / n [p, p] of standardised samples x [n, p]: their correlation matrix."""
+  out = standardized.T @ standardized
+  out /= len(standardized)                             # in place: one p x p array, not two
   return out
 
 

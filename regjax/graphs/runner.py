@@ -133,12 +133,11 @@ def run(config, workdir: str) -> dict:
   p = samples[0].shape[1]
   results = {"model": "jeek", "contexts": contexts, "num_variables": p}
   lam, v, chosen = choose_lambdas(model, samples, results)
-  choose_lam = None
+  choose_lam, refined = None, []
   if chosen is not None and len(chosen.contexts_used) < len(samples) and model.refine_lambda:
     def choose_lam(store, diagonals, memory_plan):
-      refined = selection.refine_lambda(chosen, samples, store, diagonals, memory_plan)
-      results["selection"] = refined.to_dict()
-      return refined.lam
+      refined.append(selection.refine_lambda(chosen, samples, store, diagonals, memory_plan))
+      return refined[0].lam
   fit_start = time.time()
   writer = blockwise.EdgeWriter(workdir, contexts, names)
   networks = blockwise.jeek_blockwise(
@@ -146,8 +145,9 @@ def run(config, workdir: str) -> dict:
       scratch_dir=workdir, writer=writer, progress=_progress, pool=model.pool_backward_maps,
       choose_lam=choose_lam)
   writer.close()
-  if choose_lam is not None:
-    lam = results["selection"]["lambda"]
+  if refined:
+    lam = refined[0].lam
+    results["selection"] = refined[0].to_dict()
   fit_seconds = time.time() - fit_start
   memory_plan = blockwise.plan(len(samples), p, model.memory_budget_gb, model.pool_backward_maps)
   pooled = (f", backward maps pooled by a = {networks.pooled_fraction:.3f}"

@@ -30,7 +30,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from regjax.graphs import blockwise
-from regjax.graphs.jeek import standardize
+from regjax.graphs.jeek import gram, standardize
 
 V_FACTORS = (0.6, 0.8, 1.0, 1.2, 1.5)
 LAMBDA_FACTORS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0, 1.5)
@@ -152,7 +152,7 @@ def select(samples: Sequence[np.ndarray], gamma: float = 0.25,
   for v_factor in v_factors:
     v = v_factor * scale
     store, diagonals = blockwise.backward_map_store(
-        [(lambda x=x: x.T @ x / len(x)) for x in standardized], p, v, memory_plan, pool=pool)
+        [(lambda x=x: gram(x)) for x in standardized], p, v, memory_plan, pool=pool)
     try:
       rows = _score_lambdas(store, diagonals, lams, memory_plan, list(enumerate(standardized)),
                             gamma, v)
